@@ -1,0 +1,5 @@
+package smtp
+
+import "strconv"
+
+func unquote(s string) (string, error) { return strconv.Unquote(s) }
