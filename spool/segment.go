@@ -1,0 +1,150 @@
+package spool
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Names under Config.Dir.
+const (
+	openDir   = "open"
+	closedDir = "closed"
+	seqFile   = "seq"
+
+	mboxExt   = ".mbox.zst"
+	eventsExt = ".events.jsonl.zst"
+
+	stemTimeLayout = "20060102T150405Z"
+)
+
+// stemName returns <sensor>-<utcstart>-<seq>.
+func stemName(sensor string, start time.Time, seq uint64) string {
+	return fmt.Sprintf("%s-%s-%06d", sensor, start.UTC().Format(stemTimeLayout), seq)
+}
+
+// splitName returns the stem of a segment file name, or ok false if name
+// is not one.
+func splitName(name string) (stem string, ok bool) {
+	for _, ext := range []string{mboxExt, eventsExt} {
+		if s, found := strings.CutSuffix(name, ext); found && s != "" {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// stemSeq returns the sequence number at the end of a stem.
+func stemSeq(stem string) (uint64, bool) {
+	i := strings.LastIndexByte(stem, '-')
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(stem[i+1:], 10, 64)
+	return n, err == nil
+}
+
+// lastSeq returns the highest sequence number used under dir: the largest
+// of Dir/seq and the stems in open/ and closed/.
+func lastSeq(dir string) (uint64, error) {
+	var last uint64
+	b, err := os.ReadFile(filepath.Join(dir, seqFile))
+	switch {
+	case err == nil:
+		n, perr := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		if perr != nil {
+			return 0, fmt.Errorf("spool: %s: %w", filepath.Join(dir, seqFile), perr)
+		}
+		last = n
+	case !errors.Is(err, fs.ErrNotExist):
+		return 0, fmt.Errorf("spool: reading sequence number: %w", err)
+	}
+	for _, sub := range []string{openDir, closedDir} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return 0, fmt.Errorf("spool: listing %s: %w", sub, err)
+		}
+		for _, e := range entries {
+			if stem, ok := splitName(e.Name()); ok {
+				if n, ok := stemSeq(stem); ok && n > last {
+					last = n
+				}
+			}
+		}
+	}
+	return last, nil
+}
+
+// writeSeq records seq as the last sequence number used, atomically:
+// temporary file, fsync, rename, fsync of the directory.
+func writeSeq(dir string, seq uint64) error {
+	tmp := filepath.Join(dir, seqFile+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(strconv.FormatUint(seq, 10) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, seqFile))
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("spool: recording sequence number: %w", err)
+	}
+	return nil
+}
+
+// syncDir fsyncs a directory, making renames and creations in it durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// segFile is one of the two files of the open segment.
+type segFile struct {
+	name  string   // base name
+	f     *os.File // nil until the first frame
+	size  int64    // bytes of complete, synced frames
+	dirty bool     // the file may hold bytes past size (a failed write)
+}
+
+// segment is the open segment.
+type segment struct {
+	stem   string
+	opened time.Time // by Config.Now
+	mbox   segFile
+	events segFile
+}
+
+func newSegment(stem string, opened time.Time) *segment {
+	return &segment{
+		stem:   stem,
+		opened: opened,
+		mbox:   segFile{name: stem + mboxExt},
+		events: segFile{name: stem + eventsExt},
+	}
+}
+
+// size is the bytes of both files on disk.
+func (s *segment) size() int64 { return s.mbox.size + s.events.size }
