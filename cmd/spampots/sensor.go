@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spampots/spampots/sensor"
+	"github.com/spampots/spampots/sensor/smtp"
+	"github.com/spampots/spampots/spool"
+)
+
+// defaultListen are the embedded defaults: unprivileged loopback ports, so
+// that `make run` works without root. Production configs list :25 and :587.
+var defaultListen = []string{"smtp=127.0.0.1:2525", "smtp=127.0.0.1:5870"}
+
+func runSensor(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sensor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	d := smtp.Defaults()
+	var (
+		configPath = fs.String("config", "", "read settings from this file (name = value lines, names as the flags); flags given here win")
+		id         = fs.String("id", "XX-01", "sensor id written into every record (X-Sensor-Id)")
+		spoolDir   = fs.String("spool", "/var/lib/spampots/spool", "spool directory (segments in open/ then closed/)")
+		listen     = append([]string(nil), defaultListen...)
+		segAge     = fs.Duration("segment-age", 15*time.Minute, "close a spool segment this long after it opened")
+		segSize    = int64(64 << 20)
+		queue      = fs.Int("spool-queue", 4096, "bound of the queue between sessions and the spool writer (full: 451)")
+		hostname   = fs.String("hostname", d.Hostname, "persona: server name in the banner and replies")
+		greeting   = fs.String("greeting", d.Greeting, "persona: banner text after the hostname")
+		keywords   = fs.String("ehlo-keywords", strings.Join(d.Keywords, ","), "persona: EHLO keywords, comma-separated")
+		maxMsg     = int64(d.MaxMessageSize)
+		maxRcpt    = fs.Int("max-recipients", d.MaxRecipients, "recipients per message (452 beyond)")
+		maxCmds    = fs.Int("max-commands", d.MaxCommands, "commands per session (421 and close beyond)")
+		maxErrs    = fs.Int("max-errors", d.MaxErrors, "error replies per session (421 and close beyond)")
+		maxLine    = fs.Int("max-line", d.MaxCommandLine, "command line length in octets, RFC 5321 4.5.3.1.4 (500 beyond)")
+		idle       = fs.Duration("idle-timeout", d.IdleTimeout, "close a session idle this long (421)")
+		sessionTO  = fs.Duration("session-timeout", d.SessionTimeout, "close a session this long after it opened (421)")
+		grace      = fs.Duration("grace", 10*time.Second, "on SIGTERM/SIGINT, let sessions finish this long before cutting them")
+		maxPending = int64(256 << 10)
+		loops      = fs.Int("loops", 0, "event loops (0: one per CPU)")
+		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
+		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
+	)
+	fs.Var(&listFlag{vals: &listen}, "listen", "proto=host:port to serve, repeatable (proto: smtp) (default "+strings.Join(defaultListen, " ")+")")
+	fs.Var(sizeFlag{&segSize}, "segment-size", "close a spool segment past this size on disk")
+	fs.Var(sizeFlag{&maxMsg}, "max-message-size", "message size limit (552 beyond), advertised in EHLO SIZE")
+	fs.Var(sizeFlag{&maxPending}, "max-pending", "bytes a session may buffer unconsumed or unsent before it is closed")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: spampots sensor [flags]\n\nRun a honeypot sensor: it plays an open SMTP relay, accepts every message,\ndelivers none, and writes each one with its X- headers to zstd mbox spool\nsegments. SIGHUP closes the current segment; SIGTERM/SIGINT shut down.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sensor: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	var errs []error
+	if *configPath != "" {
+		explicit := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+		if err := loadConfigFile(fs, *configPath, explicit); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("log-level: %w", err))
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg := sensor.Config{
+		ID:         *id,
+		Grace:      *grace,
+		MaxPending: int(maxPending),
+		Loops:      *loops,
+		SMTP: smtp.Config{
+			Hostname:       *hostname,
+			Greeting:       *greeting,
+			Keywords:       splitList(*keywords),
+			MaxCommandLine: *maxLine,
+			MaxMessageSize: int(maxMsg),
+			MaxRecipients:  *maxRcpt,
+			MaxCommands:    *maxCmds,
+			MaxErrors:      *maxErrs,
+			IdleTimeout:    *idle,
+			SessionTimeout: *sessionTO,
+		},
+	}
+	for _, l := range listen {
+		ln, err := sensor.ParseListener(l)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cfg.Listen = append(cfg.Listen, ln)
+	}
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if *spoolDir == "" {
+		errs = append(errs, errors.New("spool: directory required"))
+	}
+	if *segAge < time.Second || segSize < 1<<16 {
+		errs = append(errs, fmt.Errorf("segment-age must be at least 1s and segment-size at least 64KiB"))
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "sensor: configuration problems:\n%v\n", errors.Join(errs...))
+		return 2
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			log.Error("cpuprofile", "err", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	w, err := spool.Open(spool.Config{Dir: *spoolDir, SensorID: cfg.ID, MaxAge: *segAge, MaxSize: segSize, QueueLen: *queue, Logger: log})
+	if err != nil {
+		log.Error("spool", "err", err)
+		return 1
+	}
+	srv, err := sensor.New(cfg, w, log)
+	if err != nil {
+		log.Error("sensor", "err", err)
+		return 1
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	runErr := make(chan error, 1)
+	go func() { runErr <- srv.Run() }()
+
+	ready := srv.Ready()
+	for {
+		select {
+		case err := <-runErr:
+			cerr := w.Close()
+			if err == nil {
+				err = cerr
+			}
+			if err != nil {
+				log.Error("sensor stopped", "err", err)
+				return 1
+			}
+			return 0
+		case <-ready:
+			ready = nil
+			fmt.Fprintf(stdout, "spampots sensor %s: listening on %s; spooling to %s\n", cfg.ID, strings.Join(listen, " "), *spoolDir)
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				log.Info("SIGHUP: closing the current segment")
+				w.Rotate()
+				continue
+			}
+			log.Info("shutting down", "signal", sig.String(), "grace", cfg.Grace)
+			ctx, cancel := context.WithTimeout(context.Background(), cfg.Grace+10*time.Second)
+			if err := srv.Shutdown(ctx); err != nil {
+				log.Error("shutdown", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}

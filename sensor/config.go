@@ -1,0 +1,122 @@
+package sensor
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spampots/spampots/sensor/smtp"
+)
+
+// Listener is one port the sensor serves: a protocol and an address.
+type Listener struct {
+	Proto string // smtp (later http, socks)
+	Addr  string // host:port; an empty host means every address
+}
+
+// String is the form of the --listen flag: proto=host:port.
+func (l Listener) String() string { return l.Proto + "=" + l.Addr }
+
+// ParseListener parses "smtp=:25" or "smtp=127.0.0.1:2525".
+func ParseListener(s string) (Listener, error) {
+	proto, addr, ok := strings.Cut(s, "=")
+	if !ok {
+		return Listener{}, fmt.Errorf("listen %q: want proto=host:port", s)
+	}
+	l := Listener{Proto: strings.ToLower(proto), Addr: addr}
+	return l, l.validate()
+}
+
+var protos = map[string]bool{"smtp": true}
+
+func (l Listener) validate() error {
+	if !protos[l.Proto] {
+		return fmt.Errorf("listen %s: unknown protocol %q (known: smtp)", l, l.Proto)
+	}
+	host, port, ok := strings.Cut(l.Addr, ":")
+	if strings.HasPrefix(l.Addr, "[") {
+		i := strings.LastIndex(l.Addr, "]:")
+		if i < 0 {
+			return fmt.Errorf("listen %s: bad IPv6 address", l)
+		}
+		host, port, ok = l.Addr[1:i], l.Addr[i+2:], true
+	}
+	if !ok {
+		return fmt.Errorf("listen %s: missing port", l)
+	}
+	if host != "" {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("listen %s: host must be an IP address: %w", l, err)
+		}
+	}
+	var p int
+	if _, err := fmt.Sscanf(port, "%d", &p); err != nil || p < 1 || p > 65535 || fmt.Sprint(p) != port {
+		return fmt.Errorf("listen %s: bad port %q", l, port)
+	}
+	return nil
+}
+
+// Config is everything the sensor needs besides its spool.
+type Config struct {
+	// ID names the sensor in every record (X-Sensor-Id), e.g. BR-01.
+	ID string
+	// Listen are the ports served.
+	Listen []Listener
+	// SMTP is the persona and limits of the SMTP machine.
+	SMTP smtp.Config
+	// Grace is how long sessions may go on after a stop signal before they
+	// are cut with 421.
+	Grace time.Duration
+	// MaxPending bounds the bytes a session may have buffered but not yet
+	// consumed (input sent while its message is being committed) and
+	// unsent replies; past it the session is closed.
+	MaxPending int
+	// Loops is the number of event loops (0: one per CPU).
+	Loops int
+}
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
+
+// Validate reports every problem at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if !idRE.MatchString(c.ID) {
+		errs = append(errs, fmt.Errorf("sensor id %q: want 1-32 letters, digits, '.', '_' or '-'", c.ID))
+	}
+	if len(c.Listen) == 0 {
+		errs = append(errs, errors.New("no --listen address"))
+	}
+	seen := map[string]bool{}
+	for _, l := range c.Listen {
+		if err := l.validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if seen[l.Addr] {
+			errs = append(errs, fmt.Errorf("listen %s: address used twice", l))
+		}
+		seen[l.Addr] = true
+	}
+	if err := c.SMTP.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Grace < 0 {
+		errs = append(errs, errors.New("grace period must not be negative"))
+	}
+	if c.MaxPending < 0 {
+		errs = append(errs, errors.New("max pending bytes must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) withDefaults() {
+	if c.Grace == 0 {
+		c.Grace = 10 * time.Second
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = 256 * 1024
+	}
+	c.SMTP = smtp.Prepare(c.SMTP)
+}

@@ -1,0 +1,451 @@
+package sensor
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/spampots/spampots/sensor/smtp"
+	"github.com/spampots/spampots/spool"
+	"github.com/spampots/spampots/spool/mbox"
+)
+
+// Spool is where captured messages and connection events go. *spool.Writer
+// implements it. Both methods must not block: a full queue returns an error
+// at once and the session answers a tempfail.
+type Spool interface {
+	// Message makes a message durable and then calls done (from any
+	// goroutine, without blocking) with nil, or with why it failed.
+	Message(e *mbox.Envelope, msg []byte, done func(error)) error
+	// Event records one connection.
+	Event(ev *spool.Event) error
+}
+
+// Server is the sensor's network side: one gnet engine serving every
+// listener, one protocol machine per connection.
+type Server struct {
+	gnet.BuiltinEventEngine
+
+	cfg   Config
+	spool Spool
+	log   *slog.Logger
+	now   func() time.Time
+
+	protoByPort map[int]string
+	wheel       *wheel[*session]
+	due         []*session // OnTick scratch
+
+	eng      gnet.Engine
+	ready    chan struct{}
+	draining atomic.Bool
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	drained  chan struct{} // closed when draining and no session is left
+
+	stats Stats
+}
+
+// Stats are the server's counters, read with atomic loads.
+type Stats struct {
+	Sessions     atomic.Int64 // open now
+	Accepted     atomic.Int64 // connections accepted in all
+	Messages     atomic.Int64 // messages acknowledged with 250
+	TempFails    atomic.Int64 // messages answered 451/452
+	EventsLost   atomic.Int64 // connection events the spool refused
+	Overflows    atomic.Int64 // sessions closed for buffering too much
+	RefusedDrain atomic.Int64 // connections refused while shutting down
+}
+
+// session is one connection. Only its event loop touches it, except for
+// the atomics, which the spool writer and the ticker set.
+type session struct {
+	c        gnet.Conn
+	m        *smtp.Machine
+	id       string
+	proto    string
+	start    time.Time
+	src, dst netip.AddrPort
+	bytesIn  int64
+	bytesOut int64
+	outcome  string
+
+	result  atomic.Int32 // smtp.Result from the spool, or noResult
+	inWheel atomic.Bool
+	closed  atomic.Bool
+	cut     atomic.Bool // the grace period is over: end the session
+}
+
+const noResult = -1
+
+// New makes a server; Run starts it.
+func New(cfg Config, sp Spool, log *slog.Logger) (*Server, error) {
+	cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{
+		cfg:         cfg,
+		spool:       sp,
+		log:         log,
+		now:         time.Now,
+		protoByPort: map[int]string{},
+		ready:       make(chan struct{}),
+		sessions:    map[*session]struct{}{},
+		drained:     make(chan struct{}),
+	}
+	for _, l := range cfg.Listen {
+		_, port, _ := strings.Cut(l.Addr[strings.LastIndex(l.Addr, "]")+1:], ":")
+		p, _ := strconv.Atoi(port)
+		if old, ok := s.protoByPort[p]; ok && old != l.Proto {
+			return nil, fmt.Errorf("port %d serves both %s and %s", p, old, l.Proto)
+		}
+		s.protoByPort[p] = l.Proto
+	}
+	s.wheel = newWheel[*session](4096, time.Second, s.now())
+	return s, nil
+}
+
+// Stats returns the live counters.
+func (s *Server) Stats() *Stats { return &s.stats }
+
+// Ready is closed once every listener accepts connections.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Run serves until Shutdown; it returns when the engine has stopped.
+func (s *Server) Run() error {
+	addrs := make([]string, len(s.cfg.Listen))
+	for i, l := range s.cfg.Listen {
+		addrs[i] = "tcp://" + l.Addr
+	}
+	loops := s.cfg.Loops
+	opts := []gnet.Option{
+		gnet.WithMulticore(loops == 0),
+		gnet.WithTicker(true),
+		gnet.WithReusePort(false),
+		gnet.WithReuseAddr(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLogger(gnetLogger{s.log}),
+	}
+	if loops > 0 {
+		opts = append(opts, gnet.WithNumEventLoop(loops))
+	}
+	return gnet.Rotate(s, addrs, opts...)
+}
+
+// Shutdown stops taking sessions (new connections get 421), lets open ones
+// finish for the grace period, cuts the rest with 421, and stops the engine.
+// Messages already handed to the spool are committed by the spool's Close,
+// which the caller runs afterwards.
+func (s *Server) Shutdown(ctx context.Context) error {
+	select {
+	case <-s.ready:
+	default:
+		return errors.New("sensor not running")
+	}
+	if s.draining.Swap(true) {
+		return errors.New("already shutting down")
+	}
+	s.mu.Lock()
+	s.checkDrained()
+	s.mu.Unlock()
+	grace := time.NewTimer(s.cfg.Grace)
+	defer grace.Stop()
+	select {
+	case <-s.drained:
+	case <-grace.C:
+		s.mu.Lock()
+		for ss := range s.sessions {
+			ss.cut.Store(true)
+			_ = ss.c.Wake(nil)
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.drained:
+		case <-ctx.Done():
+		}
+	case <-ctx.Done():
+	}
+	return s.eng.Stop(ctx)
+}
+
+func (s *Server) checkDrained() {
+	if s.draining.Load() && len(s.sessions) == 0 {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+}
+
+// OnBoot implements gnet.EventHandler.
+func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
+	s.eng = eng
+	for _, l := range s.cfg.Listen {
+		s.log.Info("listening", "proto", l.Proto, "addr", l.Addr)
+	}
+	close(s.ready)
+	return gnet.None
+}
+
+// OnOpen implements gnet.EventHandler: a machine per connection, kept in the
+// connection's context (never on the server: one parser per connection).
+func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	now := s.now()
+	if s.draining.Load() {
+		s.stats.RefusedDrain.Add(1)
+		return []byte("421 4.3.2 " + s.cfg.SMTP.Hostname + " Service shutting down\r\n"), gnet.Close
+	}
+	ss := &session{c: c, id: newSessionID(), start: now}
+	ss.result.Store(noResult)
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		ss.src = unmap(a.AddrPort())
+	}
+	if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		ss.dst = unmap(a.AddrPort())
+	}
+	ss.proto = s.protoByPort[int(ss.dst.Port())]
+	var acts []smtp.Action
+	ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now)
+	var out []byte
+	for _, a := range acts {
+		if a.Kind == smtp.Write {
+			out = append(out, a.Data...)
+		}
+	}
+	ss.bytesOut += int64(len(out))
+	c.SetContext(ss)
+	s.mu.Lock()
+	s.sessions[ss] = struct{}{}
+	s.mu.Unlock()
+	s.stats.Sessions.Add(1)
+	s.stats.Accepted.Add(1)
+	s.schedule(ss)
+	return out, gnet.None
+}
+
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// newSessionID returns 12 upper-case hex digits, like a Postfix long queue
+// ID's first part: random, so IDs never repeat across restarts.
+func newSessionID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+func (s *Server) schedule(ss *session) {
+	if !ss.inWheel.Swap(true) {
+		s.wheel.add(ss, ss.m.Deadline())
+	}
+}
+
+// OnTraffic implements gnet.EventHandler: it also runs when the spool
+// commits a message or the ticker fires (Conn.Wake). Peek, feed, discard,
+// apply; nothing here blocks.
+func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+	ss, _ := c.Context().(*session)
+	if ss == nil || ss.m == nil {
+		return gnet.Close
+	}
+	now := s.now()
+	if r := ss.result.Swap(noResult); r != noResult {
+		if ss.apply(s, ss.m.Committed(smtp.Result(r), now), now) {
+			return gnet.Close
+		}
+	}
+	if ss.cut.Load() && !ss.m.Waiting() {
+		ss.write([]byte("421 4.3.2 " + s.cfg.SMTP.Hostname + " Service shutting down\r\n"))
+		ss.outcome = "shutdown"
+		return gnet.Close
+	}
+	if !now.Before(ss.m.Deadline()) {
+		if ss.apply(s, ss.m.Timeout(now), now) {
+			return gnet.Close
+		}
+	}
+	for !ss.m.Waiting() && !ss.m.Closed() {
+		buf, _ := c.Peek(-1)
+		if len(buf) == 0 {
+			break
+		}
+		n, acts := ss.m.Feed(buf, now)
+		_, _ = c.Discard(n)
+		ss.bytesIn += int64(n)
+		if ss.apply(s, acts, now) {
+			return gnet.Close
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if c.InboundBuffered() > s.cfg.MaxPending || c.OutboundBuffered() > s.cfg.MaxPending {
+		s.stats.Overflows.Add(1)
+		ss.outcome = "overflow"
+		return gnet.Close
+	}
+	s.schedule(ss)
+	return gnet.None
+}
+
+func (ss *session) write(b []byte) {
+	_, _ = ss.c.Write(b)
+	ss.bytesOut += int64(len(b))
+}
+
+// apply carries out the machine's actions; it reports whether to close.
+func (ss *session) apply(s *Server, acts []smtp.Action, now time.Time) bool {
+	for _, a := range acts {
+		switch a.Kind {
+		case smtp.Write:
+			ss.write(a.Data)
+		case smtp.Close:
+			return true
+		case smtp.Deliver:
+			if s.deliver(ss, a.Msg) != nil {
+				s.stats.TempFails.Add(1)
+				return ss.apply(s, ss.m.Committed(smtp.TempFail, now), now)
+			}
+		case smtp.Auth:
+			// kept in the machine's summary, written with the event
+		}
+	}
+	return false
+}
+
+// deliver hands a message to the spool. The 250 is sent only once the
+// spool reports it durable: done stores the result and wakes the
+// connection's event loop.
+func (s *Server) deliver(ss *session, msg *smtp.Message) error {
+	env := &mbox.Envelope{
+		SensorID:      s.cfg.ID,
+		SensorTime:    msg.Received.UTC(),
+		SessionID:     ss.id,
+		SensorDstport: int(ss.dst.Port()),
+		SrcProto:      "SMTP",
+		SrcIP:         ss.src.Addr().String(),
+		SrcPort:       int(ss.src.Port()),
+		DstIP:         ss.dst.Addr().String(),
+		DstHostname:   s.cfg.SMTP.Hostname,
+		DstDstport:    int(ss.dst.Port()),
+		SMTPProto:     msg.Proto,
+		Ehlo:          msg.Helo,
+		MailFrom:      msg.MailFrom,
+		RcptTo:        msg.Rcpts,
+	}
+	return s.spool.Message(env, msg.Data, func(err error) {
+		r := smtp.Queued
+		switch {
+		case errors.Is(err, spool.ErrDiskFull):
+			r = smtp.NoSpace
+		case err != nil:
+			r = smtp.TempFail
+		}
+		if r == smtp.Queued {
+			s.stats.Messages.Add(1)
+		} else {
+			s.stats.TempFails.Add(1)
+		}
+		ss.result.Store(int32(r))
+		_ = ss.c.Wake(nil)
+	})
+}
+
+// OnClose implements gnet.EventHandler: one event line per connection.
+func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
+	ss, _ := c.Context().(*session)
+	if ss == nil || ss.closed.Swap(true) {
+		return gnet.None
+	}
+	now := s.now()
+	sum := ss.m.Summary()
+	outcome := ss.outcome
+	switch {
+	case outcome != "":
+	case sum.Outcome != "":
+		outcome = sum.Outcome
+	case err != nil:
+		outcome = "peer-reset"
+	default:
+		outcome = "peer-closed"
+	}
+	ev := &spool.Event{
+		Start:      ss.start.UTC(),
+		End:        now.UTC(),
+		Sensor:     s.cfg.ID,
+		Session:    ss.id,
+		Proto:      strings.ToUpper(ss.proto),
+		SrcIP:      ss.src.Addr().String(),
+		SrcPort:    int(ss.src.Port()),
+		SensorIP:   ss.dst.Addr().String(),
+		SensorPort: int(ss.dst.Port()),
+		BytesIn:    ss.bytesIn + int64(c.InboundBuffered()),
+		BytesOut:   ss.bytesOut,
+		DurationMS: now.Sub(ss.start).Milliseconds(),
+		Outcome:    outcome,
+		SMTPProto:  sum.Proto,
+		Ehlo:       sum.Helo,
+		Messages:   sum.Messages,
+		Recipients: sum.Recipients,
+		Rejected:   sum.Rejected,
+		Commands:   sum.CommandCounts(),
+		Errors:     sum.Errors,
+		BareLF:     sum.BareLF,
+	}
+	for _, cr := range sum.Creds {
+		ev.Auth = append(ev.Auth, spool.Credential{Mech: cr.Mech, Authzid: cr.Authzid, User: cr.User,
+			Password: cr.Password, Challenge: cr.Challenge, Response: cr.Response})
+	}
+	if err := s.spool.Event(ev); err != nil {
+		s.stats.EventsLost.Add(1)
+		s.log.Warn("connection event not spooled", "session", ss.id, "err", err)
+	}
+	ss.m = nil // the wheel may hold the session a while: keep it small
+	s.mu.Lock()
+	delete(s.sessions, ss)
+	s.checkDrained()
+	s.mu.Unlock()
+	s.stats.Sessions.Add(-1)
+	return gnet.None
+}
+
+// OnTick implements gnet.EventHandler: it drives the timer wheel. Expired
+// sessions are woken on their own event loop, which checks the deadline.
+func (s *Server) OnTick() (time.Duration, gnet.Action) {
+	s.due = s.wheel.expire(s.now(), s.due[:0])
+	for _, ss := range s.due {
+		ss.inWheel.Store(false)
+		if !ss.closed.Load() {
+			_ = ss.c.Wake(nil)
+		}
+	}
+	clear(s.due)
+	return 250 * time.Millisecond, gnet.None
+}
+
+// gnetLogger routes gnet's own logging to slog.
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
