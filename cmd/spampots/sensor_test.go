@@ -91,6 +91,12 @@ func TestSwaks(t *testing.T) {
 
 	entries, events := readSpool(t, dir)
 	got := byFrom(entries)
+	// The segments are what mail tools read: zstdcat | formail splits them.
+	need(t, "zstdcat", "formail")
+	out := run(t, "sh", "-c", `zstdcat "$1"/closed/*.mbox.zst | formail -s formail -x X-Mail-From`, "sh", dir)
+	if senders := strings.Fields(out); len(senders) != len(cases) {
+		t.Errorf("formail found %d messages (%q), want %d", len(senders), senders, len(cases))
+	}
 	for _, c := range cases {
 		t.Run(c.from, func(t *testing.T) {
 			e := got[c.from]
