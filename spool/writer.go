@@ -51,6 +51,9 @@ const (
 	// maxBatchBytes stops draining the queue into one batch once its
 	// messages hold this many bytes, bounding the batch buffers.
 	maxBatchBytes = 16 << 20
+
+	// eventSyncEvery is how often the events file is synced at most.
+	eventSyncEvery = time.Second
 )
 
 // Errors of the Writer.
@@ -162,6 +165,7 @@ type Writer struct {
 	evBuf        bytes.Buffer
 	jsonEnc      *json.Encoder
 	frame        []byte
+	eventsSynced time.Time // by Config.Now
 }
 
 // Open creates the directories, recovers whatever a previous run left in
@@ -384,10 +388,19 @@ func (w *Writer) commit(batch []record) {
 	}
 	if w.seg != nil {
 		if len(w.mboxBuf) > 0 {
-			merr = w.appendFrame(&w.seg.mbox, w.mboxBuf)
+			merr = w.appendFrame(&w.seg.mbox, w.mboxBuf, true)
 		}
 		if w.evBuf.Len() > 0 {
-			eerr = w.appendFrame(&w.seg.events, w.evBuf.Bytes())
+			// Events are acknowledged to no one: they are synced at most
+			// once per eventSyncEvery (and when the segment closes), which
+			// halves the fsyncs of a load of short sessions. A kill -9
+			// loses none of them (they are in the page cache); a power
+			// loss, at most the last second's.
+			now := w.cfg.Now()
+			sync := now.Sub(w.eventsSynced) >= eventSyncEvery
+			if eerr = w.appendFrame(&w.seg.events, w.evBuf.Bytes(), sync); eerr == nil && sync {
+				w.eventsSynced = now
+			}
 		}
 	}
 	if eerr == nil {
@@ -414,9 +427,9 @@ func (w *Writer) commit(batch []record) {
 }
 
 // appendFrame encodes data as one zstd frame, appends it to sf (creating
-// the file first if needed) and makes it durable. On failure the file is
-// cut back to its last complete frame.
-func (w *Writer) appendFrame(sf *segFile, data []byte) error {
+// the file first if needed) and, if sync, makes it durable. On failure the
+// file is cut back to its last complete frame.
+func (w *Writer) appendFrame(sf *segFile, data []byte, sync bool) error {
 	dir := filepath.Join(w.cfg.Dir, openDir)
 	if sf.f == nil {
 		f, err := os.OpenFile(filepath.Join(dir, sf.name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
@@ -434,7 +447,7 @@ func (w *Writer) appendFrame(sf *segFile, data []byte) error {
 	}
 	w.frame = w.enc.EncodeAll(data, w.frame[:0])
 	_, err := sf.f.WriteAt(w.frame, sf.size)
-	if err == nil {
+	if err == nil && sync {
 		w.fsyncs.Add(1)
 		err = fdatasync(sf.f)
 	}

@@ -155,6 +155,9 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		select {
 		case err := <-runErr:
 			cerr := w.Close()
+			st, ss := w.Stats(), srv.Stats()
+			log.Info("sensor stopped", "connections", ss.Accepted.Load(), "messages", st.Messages, "events", st.Events,
+				"batches", st.Batches, "fsyncs", st.Fsyncs, "segments", st.SegmentsClosed, "tempfails", ss.TempFails.Load())
 			if err == nil {
 				err = cerr
 			}
