@@ -28,7 +28,7 @@ type RecoveredFile struct {
 	Size   int64  // bytes found
 	Kept   int64  // bytes kept: the complete, verified frames
 	Frames int    // frames kept
-	Cut    string // why bytes were cut, "" if none were
+	Cut    string // why bytes were cut, "" if none were (or only preallocated zeros)
 }
 
 // Recover closes every segment left in Dir/open by a crash: for each file
@@ -142,7 +142,13 @@ func recoverFile(dec *zstd.Decoder, dir, name string, scratch []byte) (Recovered
 	}
 	rf.Size = int64(len(b))
 	ends, err := zframe.Scan(b)
-	if err != nil {
+	last := 0
+	if len(ends) > 0 {
+		last = ends[len(ends)-1]
+	}
+	// Zeros after the last frame are the writer's preallocated space, not
+	// a torn write: dropped without a warning.
+	if err != nil && !allZero(b[last:]) {
 		rf.Cut = err.Error()
 	}
 	good := 0
@@ -179,4 +185,13 @@ func recoverFile(dec *zstd.Decoder, dir, name string, scratch []byte) (Recovered
 		return rf, scratch, fmt.Errorf("spool: recover: %s: %w", name, err)
 	}
 	return rf, scratch, nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -126,6 +126,7 @@ type segFile struct {
 	name  string   // base name
 	f     *os.File // nil until the first frame
 	size  int64    // bytes of complete, synced frames
+	alloc int64    // bytes written (frames, then zeros) and synced: size <= alloc
 	dirty bool     // the file may hold bytes past size (a failed write)
 }
 

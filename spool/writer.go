@@ -52,6 +52,9 @@ const (
 	// messages hold this many bytes, bounding the batch buffers.
 	maxBatchBytes = 16 << 20
 
+	// preallocChunk is how much zero-filled space a segment file grows by.
+	preallocChunk = 1 << 20
+
 	// eventSyncEvery is how often the events file is synced at most.
 	eventSyncEvery = time.Second
 )
@@ -166,6 +169,7 @@ type Writer struct {
 	jsonEnc      *json.Encoder
 	frame        []byte
 	eventsSynced time.Time // by Config.Now
+	zeros        []byte    // zeros for prealloc
 }
 
 // Open creates the directories, recovers whatever a previous run left in
@@ -444,9 +448,13 @@ func (w *Writer) appendFrame(sf *segFile, data []byte, sync bool) error {
 			return w.classify(fmt.Errorf("spool: cutting %s back to %d bytes: %w", sf.name, sf.size, err))
 		}
 		sf.dirty = false
+		sf.alloc = sf.size
 	}
 	w.frame = w.enc.EncodeAll(data, w.frame[:0])
-	_, err := sf.f.WriteAt(w.frame, sf.size)
+	err := w.prealloc(sf, sf.size+int64(len(w.frame)))
+	if err == nil {
+		_, err = sf.f.WriteAt(w.frame, sf.size)
+	}
 	if err == nil && sync {
 		w.fsyncs.Add(1)
 		err = fdatasync(sf.f)
@@ -461,6 +469,7 @@ func (w *Writer) appendFrame(sf *segFile, data []byte, sync bool) error {
 		// ftruncate needs no free space; if it fails anyway, the next
 		// write tries again first.
 		sf.dirty = sf.f.Truncate(sf.size) != nil
+		sf.alloc = sf.size
 		return w.classify(fmt.Errorf("spool: writing %s: %w", sf.name, err))
 	}
 	sf.size += int64(len(w.frame))
@@ -468,6 +477,40 @@ func (w *Writer) appendFrame(sf *segFile, data []byte, sync bool) error {
 	if cap(w.frame) > 2*maxBatchBytes {
 		w.frame = nil
 	}
+	return nil
+}
+
+// prealloc makes sure the file holds at least end bytes of zeros already
+// written and synced, growing it a chunk at a time. Frames then overwrite
+// allocated blocks without changing the file's size, so their fdatasync
+// flushes data only and commits no journal transaction: the trick databases
+// play with their write-ahead logs (here it saves about 40% of a sync's
+// CPU). The zero tail is cut when the segment closes, and by Recover after
+// a crash (zeros are not a zstd frame).
+func (w *Writer) prealloc(sf *segFile, end int64) error {
+	if end <= sf.alloc {
+		return nil
+	}
+	need := end - sf.alloc
+	grow := max(preallocChunk, need)
+	if cap(w.zeros) < int(grow) {
+		w.zeros = make([]byte, grow)
+	}
+	_, err := sf.f.WriteAt(w.zeros[:grow], sf.alloc)
+	if isDiskFull(err) && grow > need { // not a whole chunk left: just this frame
+		grow = need
+		if err = sf.f.Truncate(sf.alloc); err == nil { // drop a partial chunk
+			_, err = sf.f.WriteAt(w.zeros[:grow], sf.alloc)
+		}
+	}
+	if err == nil {
+		w.fsyncs.Add(1)
+		err = fdatasync(sf.f)
+	}
+	if err != nil {
+		return err
+	}
+	sf.alloc += grow
 	return nil
 }
 
@@ -497,10 +540,9 @@ func (w *Writer) closeSegment(why string) error {
 			continue
 		}
 		n++
-		if sf.dirty {
-			if err := sf.f.Truncate(sf.size); err != nil {
-				errs = append(errs, err)
-			}
+		// Cut the zero tail of prealloc and whatever a failed write left.
+		if err := sf.f.Truncate(sf.size); err != nil {
+			errs = append(errs, err)
 		}
 		if err := sf.f.Sync(); err != nil {
 			errs = append(errs, err)
