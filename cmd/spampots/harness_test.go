@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,8 +52,52 @@ type sensorProc struct {
 	cmd    *exec.Cmd
 	addr   string // first SMTP listener, host:port
 	spool  string
-	stderr *bytes.Buffer
+	stderr *logLines
 	done   chan error
+}
+
+// logLines collects what the sensor logs and lets a test wait for a line.
+type logLines struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	added chan struct{} // closed and replaced on every write
+}
+
+func newLogLines() *logLines { return &logLines{added: make(chan struct{})} }
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	close(l.added)
+	l.added = make(chan struct{})
+	return len(p), nil
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitLog waits until the sensor has logged a line containing s.
+func (p *sensorProc) waitLog(s string) {
+	p.t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		l := p.stderr
+		l.mu.Lock()
+		found, added := strings.Contains(l.buf.String(), s), l.added
+		l.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-added:
+		case <-timeout:
+			p.t.Fatalf("sensor did not log %q within 30s:\n%s", s, l)
+		}
+	}
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -73,7 +118,7 @@ func startSensor(t *testing.T, dir string, extra ...string) *sensorProc {
 	port := freePort(t, "tcp4", "127.0.0.1")
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := append([]string{"sensor", "--id", "T-01", "--spool", dir, "--listen", "smtp=" + addr,
-		"--hostname", "mx.sensor.test", "--grace", "2s", "--log-level", "warn"}, extra...)
+		"--hostname", "mx.sensor.test", "--grace", "2s", "--log-level", "info"}, extra...)
 	return startSensorArgs(t, dir, addr, args)
 }
 
@@ -84,7 +129,7 @@ func startSensorArgs(t *testing.T, dir, addr string, args []string) *sensorProc 
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &sensorProc{t: t, cmd: cmd, addr: addr, spool: dir, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &sensorProc{t: t, cmd: cmd, addr: addr, spool: dir, stderr: newLogLines(), done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sensor: %v", err)

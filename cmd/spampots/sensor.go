@@ -47,7 +47,7 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		sessionTO  = fs.Duration("session-timeout", d.SessionTimeout, "close a session this long after it opened (421)")
 		grace      = fs.Duration("grace", 10*time.Second, "on SIGTERM/SIGINT, let sessions finish this long before cutting them")
 		maxPending = int64(256 << 10)
-		loops      = fs.Int("loops", 0, "event loops (0: one per CPU)")
+		loops      = fs.Int("loops", 1, "event loops (0: one per CPU); one serves thousands of sessions on a low-end sensor and leaves the other cores free")
 		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
 	)
