@@ -127,7 +127,11 @@ type segFile struct {
 	f     *os.File // nil until the first frame
 	size  int64    // bytes of complete, synced frames
 	alloc int64    // bytes written (frames, then zeros) and synced: size <= alloc
-	dirty bool     // the file may hold bytes past size (a failed write)
+	// prealloc: grow the file with zeros ahead of its frames (the mbox
+	// file, synced on every batch); the events file just appends, so that
+	// it never takes the space a message needs.
+	prealloc bool
+	dirty    bool // the file may hold bytes past size (a failed write)
 }
 
 // segment is the open segment.
@@ -142,7 +146,7 @@ func newSegment(stem string, opened time.Time) *segment {
 	return &segment{
 		stem:   stem,
 		opened: opened,
-		mbox:   segFile{name: stem + mboxExt},
+		mbox:   segFile{name: stem + mboxExt, prealloc: true},
 		events: segFile{name: stem + eventsExt},
 	}
 }

@@ -488,7 +488,7 @@ func (w *Writer) appendFrame(sf *segFile, data []byte, sync bool) error {
 // CPU). The zero tail is cut when the segment closes, and by Recover after
 // a crash (zeros are not a zstd frame).
 func (w *Writer) prealloc(sf *segFile, end int64) error {
-	if end <= sf.alloc {
+	if end <= sf.alloc || !sf.prealloc {
 		return nil
 	}
 	need := end - sf.alloc
