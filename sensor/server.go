@@ -44,6 +44,7 @@ type Server struct {
 	now   func() time.Time
 
 	protoByPort map[int]string
+	scratches   sync.Map // gnet.EventLoop → *smtp.Scratch: one per loop
 	wheel       *wheel[*session]
 	due         []*session // OnTick scratch
 
@@ -222,7 +223,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	ss.proto = s.protoByPort[int(ss.dst.Port())]
 	var acts []smtp.Action
-	ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now)
+	ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now, s.scratch(c))
 	var out []byte
 	for _, a := range acts {
 		if a.Kind == smtp.Write {
@@ -238,6 +239,18 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	s.stats.Accepted.Add(1)
 	s.schedule(ss)
 	return out, gnet.None
+}
+
+// scratch returns the reply buffers shared by the machines of c's event
+// loop, so that an idle session holds none: the loop drives its machines
+// one at a time and applies each call's actions before the next.
+func (s *Server) scratch(c gnet.Conn) *smtp.Scratch {
+	loop := c.EventLoop()
+	if sc, ok := s.scratches.Load(loop); ok {
+		return sc.(*smtp.Scratch)
+	}
+	sc, _ := s.scratches.LoadOrStore(loop, &smtp.Scratch{})
+	return sc.(*smtp.Scratch)
 }
 
 func unmap(ap netip.AddrPort) netip.AddrPort {

@@ -96,7 +96,7 @@ func (m *Machine) cmdHelo(arg []byte, _ time.Time) {
 	m.helo = append(m.helo[:0], arg...)
 	m.ehlo = false
 	m.resetTransaction()
-	m.out = appendReply(m.out, reply{250, "", ""}, ' ', m.cfg.Hostname)
+	m.sc.out = appendReply(m.sc.out, reply{250, "", ""}, ' ', m.cfg.Hostname)
 }
 
 func (m *Machine) cmdEhlo(arg []byte, _ time.Time) {
@@ -112,17 +112,17 @@ func (m *Machine) cmdEhlo(arg []byte, _ time.Time) {
 	if len(m.cfg.Keywords) == 0 {
 		sep = ' '
 	}
-	m.out = appendReply(m.out, reply{250, "", ""}, sep, m.cfg.Hostname)
+	m.sc.out = appendReply(m.sc.out, reply{250, "", ""}, sep, m.cfg.Hostname)
 	for i, k := range m.cfg.Keywords {
 		if i == len(m.cfg.Keywords)-1 {
 			sep = ' '
 		}
-		m.out = appendReply(m.out, reply{250, "", k}, sep)
+		m.sc.out = appendReply(m.sc.out, reply{250, "", k}, sep)
 		if k == "SIZE" { // RFC 1870 §4: the fixed limit follows the keyword
-			m.out = m.out[:len(m.out)-2]
-			m.out = append(m.out, ' ')
-			m.out = strconv.AppendInt(m.out, int64(m.cfg.MaxMessageSize), 10)
-			m.out = append(m.out, '\r', '\n')
+			m.sc.out = m.sc.out[:len(m.sc.out)-2]
+			m.sc.out = append(m.sc.out, ' ')
+			m.sc.out = strconv.AppendInt(m.sc.out, int64(m.cfg.MaxMessageSize), 10)
+			m.sc.out = append(m.sc.out, '\r', '\n')
 		}
 	}
 }
@@ -182,7 +182,7 @@ func (m *Machine) cmdMail(arg []byte, _ time.Time) {
 	}
 	m.inMail = true
 	m.from = append(m.from[:0], path...)
-	m.body, m.utf8, m.declSize = body, utf8, size
+	m.body, m.utf8, m.declSize = body, utf8, int32(size)
 	m.reply(rMailOK)
 }
 
@@ -211,7 +211,7 @@ func (m *Machine) cmdRcpt(arg []byte, _ time.Time) {
 			return
 		}
 	}
-	if m.nrcpt >= m.cfg.MaxRecipients {
+	if int(m.nrcpt) >= m.cfg.MaxRecipients {
 		m.fail(rTooManyRcpts)
 		return
 	}
@@ -294,7 +294,7 @@ func (m *Machine) cmdData(arg []byte, _ time.Time) {
 		m.st = stData
 		m.dstate = dBOL
 		m.lastCR = false
-		size := m.declSize
+		size := int(m.declSize)
 		if size <= 0 || size > 1<<20 {
 			size = 4096
 		}
@@ -320,14 +320,14 @@ func (m *Machine) cmdVrfy(arg []byte, _ time.Time) {
 		m.fail(rVrfySyntax)
 		return
 	}
-	m.out = append(m.out, "252 2.0.0 "...)
+	m.sc.out = append(m.sc.out, "252 2.0.0 "...)
 	for _, c := range arg {
 		if c < ' ' || c == 0x7f {
 			c = '?'
 		}
-		m.out = append(m.out, c)
+		m.sc.out = append(m.sc.out, c)
 	}
-	m.out = append(m.out, '\r', '\n')
+	m.sc.out = append(m.sc.out, '\r', '\n')
 }
 
 func (m *Machine) cmdHelp(_ []byte, _ time.Time) { m.reply(rHelp) }
@@ -384,7 +384,7 @@ func (m *Machine) cmdAuth(arg []byte, now time.Time) {
 	case hasPrefixFold(mech, "CRAM-MD5") && len(mech) == 8 && len(initial) == 0:
 		m.st = stAuthCRAM
 		m.challenge = m.cramChallenge(now)
-		m.out = appendReply(m.out, rEmpty334, ' ', base64.StdEncoding.EncodeToString([]byte(m.challenge)))
+		m.sc.out = appendReply(m.sc.out, rEmpty334, ' ', base64.StdEncoding.EncodeToString([]byte(m.challenge)))
 	default:
 		m.fail(rAuthMech)
 	}
@@ -396,7 +396,7 @@ func (m *Machine) cmdAuth(arg []byte, now time.Time) {
 func (m *Machine) cramChallenge(now time.Time) string {
 	h := fnv.New64a()
 	h.Write([]byte(m.session))
-	h.Write([]byte(strconv.Itoa(m.commands)))
+	h.Write([]byte(strconv.Itoa(int(m.commands))))
 	return "<" + strconv.FormatUint(h.Sum64()%1e10, 10) + "." + strconv.FormatInt(now.Unix(), 10) + "@" + m.cfg.Hostname + ">"
 }
 
@@ -457,6 +457,6 @@ func isHexDigest(b []byte) bool {
 func (m *Machine) authDone(c Credential) {
 	m.authed = true
 	m.authUser, m.challenge = "", ""
-	m.cred = c
+	m.cred = &c
 	m.reply(rAuthOK)
 }

@@ -36,7 +36,7 @@ func FuzzSMTP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, split uint16) {
 		cfg := Prepare(Config{MaxMessageSize: 64 * 1024, MaxRecipients: 100, MaxCommands: 50, MaxErrors: 5})
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		m, _ := New(&cfg, "F", now)
+		m, _ := New(&cfg, "F", now, nil)
 		cut := int(split) % (len(in) + 1)
 		pending := []byte{}
 		for _, chunk := range [][]byte{in[:cut], in[cut:]} {

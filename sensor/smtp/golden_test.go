@@ -80,7 +80,7 @@ func (r *replayer) send(in []byte) {
 func newReplayer(t *testing.T, cfg Config) *replayer {
 	r := &replayer{t: t, cfg: Prepare(cfg), now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	var acts []Action
-	r.m, acts = New(&r.cfg, "T1", r.now)
+	r.m, acts = New(&r.cfg, "T1", r.now, nil)
 	r.apply(acts)
 	return r
 }

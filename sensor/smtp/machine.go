@@ -115,36 +115,53 @@ type Machine struct {
 	helo     []byte
 	ehlo     bool
 	authed   bool
-	msgSeq   int
-	commands int
-	errors   int
-	sum      Summary
+	msgSeq   int32
+	commands int32
+	errors   int32
+	cnt      counters
 
 	// transaction
 	inMail   bool
+	utf8     bool
 	from     []byte
 	rcpts    []byte // recipients, each followed by a 0 byte
-	nrcpt    int
+	nrcpt    int32
+	declSize int32
 	body     string
-	utf8     bool
-	declSize int
 
 	// content
 	data     []byte
 	dstate   uint8
 	lastCR   bool
-	bareLF   int
 	oversize bool
-	seen     int
+	bareLF   int32
 
 	// auth in progress
 	authUser  string
 	challenge string
 
-	out     []byte
-	acts    []Action
+	sc      *Scratch
 	deliver *Message
-	cred    Credential
+	cred    *Credential
+}
+
+// counters are what the session did, kept small: a machine lives as long
+// as its connection, and a sensor holds thousands.
+type counters struct {
+	messages, recipients, rejected, bareLF int32
+	commands                               [numVerbs]uint32
+	creds                                  []Credential
+	outcome                                string
+}
+
+// Scratch holds the reply and action buffers that machines write into.
+// One Scratch may serve every machine driven by one goroutine (an event
+// loop's connections), so that idle sessions hold no buffers: what a call
+// returns is then valid until the next call into any machine sharing it.
+// New gives a machine its own when passed nil.
+type Scratch struct {
+	out  []byte
+	acts []Action
 }
 
 // Summary is what the session did, for the event stream.
@@ -175,14 +192,18 @@ func (s *Summary) CommandCounts() map[string]int {
 // New starts a session: the returned actions write the 220 banner.
 // cfg must stay unchanged while machines use it; zero fields take defaults
 // (call Prepare once to fill them).
-func New(cfg *Config, sessionID string, now time.Time) (*Machine, []Action) {
-	m := &Machine{cfg: cfg, session: sessionID, start: now, lastInput: now}
-	m.acts = m.acts[:0]
-	m.out = append(m.out[:0], "220 "...)
-	m.out = append(m.out, cfg.Hostname...)
-	m.out = append(m.out, ' ')
-	m.out = append(m.out, cfg.Greeting...)
-	m.out = append(m.out, "\r\n"...)
+// sc may be shared by machines driven one at a time (see Scratch), or nil.
+func New(cfg *Config, sessionID string, now time.Time, sc *Scratch) (*Machine, []Action) {
+	if sc == nil {
+		sc = &Scratch{}
+	}
+	m := &Machine{cfg: cfg, session: sessionID, start: now, lastInput: now, sc: sc}
+	m.reset()
+	m.sc.out = append(m.sc.out, "220 "...)
+	m.sc.out = append(m.sc.out, cfg.Hostname...)
+	m.sc.out = append(m.sc.out, ' ')
+	m.sc.out = append(m.sc.out, cfg.Greeting...)
+	m.sc.out = append(m.sc.out, "\r\n"...)
 	return m, m.finish()
 }
 
@@ -192,10 +213,24 @@ func Prepare(cfg Config) Config { return cfg.withDefaults() }
 
 // Summary returns what the session did so far.
 func (m *Machine) Summary() *Summary {
-	m.sum.Helo = string(m.helo)
-	m.sum.Proto = m.proto()
-	m.sum.Errors = m.errors
-	return &m.sum
+	return &Summary{
+		Proto:      m.proto(),
+		Helo:       string(m.helo),
+		Messages:   int(m.cnt.messages),
+		Recipients: int(m.cnt.recipients),
+		Rejected:   int(m.cnt.rejected),
+		Errors:     int(m.errors),
+		BareLF:     int(m.cnt.bareLF),
+		Commands:   m.cnt.commands,
+		Creds:      m.cnt.creds,
+		Outcome:    m.cnt.outcome,
+	}
+}
+
+// reset empties the shared buffers at the start of a call.
+func (m *Machine) reset() {
+	m.sc.out = m.sc.out[:0]
+	m.sc.acts = m.sc.acts[:0]
 }
 
 // Closed reports whether the machine ended the session.
@@ -217,7 +252,7 @@ func (m *Machine) Deadline() time.Time {
 // Timeout ends the session with 421 if its idle or total time is over
 // (RFC 5321 4.5.3.2). While a message awaits Committed nothing happens.
 func (m *Machine) Timeout(now time.Time) []Action {
-	m.acts, m.out = m.acts[:0], m.out[:0]
+	m.reset()
 	if m.st == stClosed || m.st == stCommit {
 		return nil
 	}
@@ -242,22 +277,22 @@ func (m *Machine) shutdown(outcome string) {
 	case OutcomeTooManyCmds:
 		text, enh = "Error: too many commands", "4.7.0"
 	}
-	m.out = appendReply(m.out, reply{421, enh, ""}, ' ', m.cfg.Hostname, " ", text)
+	m.sc.out = appendReply(m.sc.out, reply{421, enh, ""}, ' ', m.cfg.Hostname, " ", text)
 	m.close(outcome)
 }
 
 func (m *Machine) close(outcome string) {
 	m.st = stClosed
 	m.closing = true
-	if m.sum.Outcome == "" {
-		m.sum.Outcome = outcome
+	if m.cnt.outcome == "" {
+		m.cnt.outcome = outcome
 	}
 }
 
 // Committed reports whether the delivered message is durable, and returns
 // the reply to the final dot. Input left over from before can then be fed.
 func (m *Machine) Committed(r Result, now time.Time) []Action {
-	m.acts, m.out = m.acts[:0], m.out[:0]
+	m.reset()
 	if m.st != stCommit {
 		return nil
 	}
@@ -265,14 +300,14 @@ func (m *Machine) Committed(r Result, now time.Time) []Action {
 	m.st = stCommand
 	switch r {
 	case Queued:
-		m.sum.Messages++
-		m.sum.Recipients += m.nrcpt
-		m.out = appendReply(m.out, rOK, ' ', ": queued as ", m.queueID())
+		m.cnt.messages++
+		m.cnt.recipients += m.nrcpt
+		m.sc.out = appendReply(m.sc.out, rOK, ' ', ": queued as ", m.queueID())
 	case NoSpace:
-		m.sum.Rejected++
+		m.cnt.rejected++
 		m.fail(rNoSpace)
 	default:
-		m.sum.Rejected++
+		m.cnt.rejected++
 		m.fail(rQueueError)
 	}
 	m.resetTransaction()
@@ -282,7 +317,7 @@ func (m *Machine) Committed(r Result, now time.Time) []Action {
 // Feed processes what the client sent and returns how much of it was
 // consumed; the caller keeps the rest and offers it again with more input.
 func (m *Machine) Feed(in []byte, now time.Time) (int, []Action) {
-	m.acts, m.out = m.acts[:0], m.out[:0]
+	m.reset()
 	if m.st == stClosed || m.st == stCommit {
 		return 0, nil
 	}
@@ -337,24 +372,23 @@ loop:
 
 // finish turns the gathered replies and events into the action list.
 func (m *Machine) finish() []Action {
-	if m.cred.Mech != "" {
-		c := m.cred
-		m.sum.Creds = append(m.sum.Creds, c)
-		m.acts = append(m.acts, Action{Kind: Auth, Cred: &m.sum.Creds[len(m.sum.Creds)-1]})
-		m.cred = Credential{}
+	if m.cred != nil {
+		m.cnt.creds = append(m.cnt.creds, *m.cred)
+		m.sc.acts = append(m.sc.acts, Action{Kind: Auth, Cred: m.cred})
+		m.cred = nil
 	}
-	if len(m.out) > 0 {
-		m.acts = append(m.acts, Action{Kind: Write, Data: m.out})
+	if len(m.sc.out) > 0 {
+		m.sc.acts = append(m.sc.acts, Action{Kind: Write, Data: m.sc.out})
 	}
 	if m.deliver != nil {
-		m.acts = append(m.acts, Action{Kind: Deliver, Msg: m.deliver})
+		m.sc.acts = append(m.sc.acts, Action{Kind: Deliver, Msg: m.deliver})
 		m.deliver = nil
 	}
 	if m.closing {
-		m.acts = append(m.acts, Action{Kind: Close})
+		m.sc.acts = append(m.sc.acts, Action{Kind: Close})
 		m.closing = false
 	}
-	return m.acts
+	return m.sc.acts
 }
 
 func (m *Machine) lineTooLong() {
@@ -365,13 +399,13 @@ func (m *Machine) lineTooLong() {
 }
 
 // reply appends a success or intermediate reply.
-func (m *Machine) reply(r reply) { m.out = appendReply(m.out, r, ' ') }
+func (m *Machine) reply(r reply) { m.sc.out = appendReply(m.sc.out, r, ' ') }
 
 // fail appends an error reply and counts it; past MaxErrors the session ends.
 func (m *Machine) fail(r reply, extra ...string) {
-	m.out = appendReply(m.out, r, ' ', extra...)
+	m.sc.out = appendReply(m.sc.out, r, ' ', extra...)
 	m.errors++
-	if m.errors >= m.cfg.MaxErrors && m.st != stClosed {
+	if int(m.errors) >= m.cfg.MaxErrors && m.st != stClosed {
 		m.shutdown(OutcomeTooManyErrors)
 	}
 }
@@ -384,18 +418,18 @@ func (m *Machine) line(line []byte, now time.Time) {
 		return
 	}
 	m.commands++
-	if m.commands > m.cfg.MaxCommands {
+	if int(m.commands) > m.cfg.MaxCommands {
 		m.shutdown(OutcomeTooManyCmds)
 		return
 	}
 	verb, arg := splitVerb(line)
 	idx, ok := lookupVerb(verb)
 	if !ok {
-		m.sum.Commands[verbUnknown]++
+		m.cnt.commands[verbUnknown]++
 		m.fail(rUnrecognized)
 		return
 	}
-	m.sum.Commands[idx]++
+	m.cnt.commands[idx]++
 	verbs[idx].fn(m, arg, now)
 }
 
@@ -429,7 +463,6 @@ func (m *Machine) resetTransaction() {
 	m.data = nil
 	m.bareLF = 0
 	m.oversize = false
-	m.seen = 0
 }
 
 func (m *Machine) queueID() string {
@@ -447,7 +480,6 @@ func (m *Machine) feedData(in []byte, now time.Time) int {
 		case dBOL:
 			if in[i] == '.' {
 				m.dstate = dDot
-				m.seen++
 				i++
 				continue
 			}
@@ -492,12 +524,11 @@ func (m *Machine) feedData(in []byte, now time.Time) int {
 
 func (m *Machine) countBareLF() {
 	m.bareLF++
-	m.sum.BareLF++
+	m.cnt.bareLF++
 }
 
 // store appends content, or only counts it once the message is too big.
 func (m *Machine) store(b []byte) {
-	m.seen += len(b)
 	if m.oversize {
 		return
 	}
@@ -515,7 +546,7 @@ func (m *Machine) endData(now time.Time) int {
 	m.dstate = dBOL
 	if m.oversize {
 		m.st = stCommand
-		m.sum.Rejected++
+		m.cnt.rejected++
 		m.fail(rTooBig)
 		m.resetTransaction()
 		return 0
@@ -529,9 +560,9 @@ func (m *Machine) endData(now time.Time) int {
 		Rcpts:        make([]string, 0, m.nrcpt),
 		Body:         m.body,
 		SMTPUTF8:     m.utf8,
-		DeclaredSize: m.declSize,
+		DeclaredSize: int(m.declSize),
 		Data:         m.data,
-		BareLF:       m.bareLF,
+		BareLF:       int(m.bareLF),
 		Received:     now,
 	}
 	for r := m.rcpts; len(r) > 0; {

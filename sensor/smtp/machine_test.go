@@ -266,7 +266,7 @@ func TestValidate(t *testing.T) {
 func TestSteadyStateAllocs(t *testing.T) {
 	cfg := Prepare(Config{})
 	now := time.Now()
-	m, _ := New(&cfg, "A1", now)
+	m, _ := New(&cfg, "A1", now, nil)
 	lines := []byte("EHLO client.example\r\nMAIL FROM:<a@example.net> SIZE=100\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nNOOP\r\nVRFY x\r\nRSET\r\n")
 	m.Feed(lines, now)
 	allocs := testing.AllocsPerRun(100, func() {
@@ -283,7 +283,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 func BenchmarkFeedCommands(b *testing.B) {
 	cfg := Prepare(Config{})
 	now := time.Now()
-	m, _ := New(&cfg, "A1", now)
+	m, _ := New(&cfg, "A1", now, nil)
 	lines := []byte("MAIL FROM:<a@example.net> SIZE=100\r\nRCPT TO:<b@example.org>\r\nRSET\r\n")
 	m.Feed([]byte("EHLO x\r\n"), now)
 	b.ReportAllocs()
@@ -296,7 +296,7 @@ func BenchmarkFeedCommands(b *testing.B) {
 func BenchmarkFeedMessage(b *testing.B) {
 	cfg := Prepare(Config{})
 	now := time.Now()
-	m, _ := New(&cfg, "A1", now)
+	m, _ := New(&cfg, "A1", now, nil)
 	body := bytes.Repeat([]byte("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod\r\n"), 280)
 	msg := append([]byte("MAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"), body...)
 	msg = append(msg, ".\r\n"...)
