@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -47,7 +48,8 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		sessionTO  = fs.Duration("session-timeout", d.SessionTimeout, "close a session this long after it opened (421)")
 		grace      = fs.Duration("grace", 10*time.Second, "on SIGTERM/SIGINT, let sessions finish this long before cutting them")
 		maxPending = int64(256 << 10)
-		loops      = fs.Int("loops", 1, "event loops (0: one per CPU); one serves thousands of sessions on a low-end sensor and leaves the other cores free")
+		loops      = fs.Int("loops", 1, "event loops (0: one per CPU); one serves thousands of sessions on a low-end sensor")
+		procs      = fs.Int("procs", 1, "threads running Go code at once (GOMAXPROCS; 0: one per CPU): one keeps the loop, the spool writer and the runtime from waking each other across cores")
 		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
 	)
@@ -123,6 +125,9 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
