@@ -76,10 +76,10 @@ var (
 func (c *Config) check() error {
 	var errs []error
 	if c.Dir == "" {
-		errs = append(errs, errors.New("Dir is required"))
+		errs = append(errs, errors.New("dir is required"))
 	}
 	if c.SensorID == "" {
-		errs = append(errs, errors.New("SensorID is required"))
+		errs = append(errs, errors.New("sensor id is required"))
 	} else if strings.HasPrefix(c.SensorID, ".") || strings.IndexFunc(c.SensorID, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
 	}) >= 0 {

@@ -200,7 +200,7 @@ func TestConfigErrors(t *testing.T) {
 		cfg  Config
 		want []string
 	}{
-		{"empty", Config{}, []string{"Dir is required", "SensorID is required"}},
+		{"empty", Config{}, []string{"dir is required", "sensor id is required"}},
 		{"bad sensor and negatives", Config{Dir: "x", SensorID: "a/b", MaxAge: -1, QueueLen: -1},
 			[]string{"SensorID", "MaxAge", "QueueLen"}},
 		{"hidden sensor", Config{Dir: "x", SensorID: ".x"}, []string{"SensorID"}},

@@ -46,9 +46,9 @@ func TestScan(t *testing.T) {
 		{"hand-made frame: single segment, raw block, RLE block, checksum",
 			[]byte{
 				0x28, 0xB5, 0x2F, 0xFD, // magic
-				0x24,                            // FHD: single segment, checksum, FCS 1 byte
-				7,                               // Frame_Content_Size
-				2<<3 | 0<<1 | 0, 0, 0, 'h', 'i', // raw block of 2 bytes, not last
+				0x24,                   // FHD: single segment, checksum, FCS 1 byte
+				7,                      // Frame_Content_Size
+				2 << 3, 0, 0, 'h', 'i', // raw block (type 0) of 2 bytes, not last
 				5<<3 | 1<<1 | 1, 0, 0, '!', // last RLE block of 5 bytes: 1 byte on disk
 				0xDE, 0xAD, 0xBE, 0xEF, // checksum (not verified by Scan)
 			}, []int{19}, nil},
