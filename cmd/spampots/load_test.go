@@ -326,56 +326,14 @@ func TestSlowClients(t *testing.T) {
 	p := startSensor(t, dir)
 	rss0 := rssKiB(t, p.cmd.Process.Pid)
 	conns := make([]net.Conn, idle)
-	var wg sync.WaitGroup
-	var failed atomic.Int64
-	for w := 0; w < 50; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			buf := make([]byte, 128)
-			for i := w; i < idle; i += 50 {
-				c, err := net.Dial("tcp4", p.addr)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				c.SetReadDeadline(time.Now().Add(30 * time.Second))
-				if n, err := c.Read(buf); err != nil || !bytes.HasPrefix(buf[:n], []byte("220 ")) {
-					failed.Add(1)
-				}
-				conns[i] = c
-			}
-		}(w)
-	}
-	wg.Wait()
-	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
-		}
-	}()
-	if failed.Load() > 0 {
-		t.Fatalf("%d of %d connections failed; stderr:\n%s", failed.Load(), idle, p.stderr)
+	defer closeAll(conns)
+	if failed := driveAll(p.addr, conns, nil, "220 "); failed > 0 {
+		t.Fatalf("%d of %d connections failed; stderr:\n%s", failed, idle, p.stderr)
 	}
 	rssIdle := rssKiB(t, p.cmd.Process.Pid)
 	// Then every session says EHLO and waits.
-	for w := 0; w < 50; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			r := make([]byte, 512)
-			for i := w; i < idle; i += 50 {
-				conns[i].Write([]byte("EHLO idle.example\r\n"))
-				if n, err := conns[i].Read(r); err != nil || !bytes.HasPrefix(r[:n], []byte("250-")) {
-					failed.Add(1)
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	if failed.Load() > 0 {
-		t.Fatalf("%d EHLOs failed", failed.Load())
+	if failed := driveAll(p.addr, conns, []byte("EHLO idle.example\r\n"), "250-"); failed > 0 {
+		t.Fatalf("%d EHLOs failed", failed)
 	}
 	rssEhlo := rssKiB(t, p.cmd.Process.Pid)
 	if c, err := sendOne(p.addr, "busy@sender.example", []byte("Subject: still here\r\n\r\nhi\r\n")); err != nil || c != 250 {
@@ -387,10 +345,7 @@ func TestSlowClients(t *testing.T) {
 	}
 	t.Logf("RSS %d KiB at start; %d KiB with %d idle sessions (%.2f KiB each); %d KiB after EHLO (%.2f KiB each)",
 		rss0, rssIdle, idle, float64(rssIdle-rss0)/idle, rssEhlo, float64(rssEhlo-rss0)/idle)
-	for _, c := range conns {
-		c.Close()
-	}
-	conns = nil
+	closeAll(conns)
 	p.stop()
 	entries, events := readSpool(t, dir)
 	if len(entries) != 1 || len(events) < idle+1 {
@@ -410,4 +365,46 @@ func rssKiB(t *testing.T, pid int) int {
 		}
 	}
 	return 0
+}
+
+// driveAll opens the connections of conns that are nil, sends send on each
+// (if any) and reads one reply that must begin with want, 50 at a time. It
+// returns how many failed.
+func driveAll(addr string, conns []net.Conn, send []byte, want string) int64 {
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for w := 0; w < 50; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			buf := make([]byte, 1024)
+			for i := w; i < len(conns); i += 50 {
+				if conns[i] == nil {
+					c, err := net.Dial("tcp4", addr)
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					conns[i] = c
+				}
+				conns[i].SetReadDeadline(time.Now().Add(30 * time.Second))
+				if send != nil {
+					conns[i].Write(send)
+				}
+				if n, err := conns[i].Read(buf); err != nil || !bytes.HasPrefix(buf[:n], []byte(want)) {
+					failed.Add(1)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return failed.Load()
+}
+
+func closeAll(conns []net.Conn) {
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
 }

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // BenchmarkSessionRSS holds 10,000 connections to each server, idle and
@@ -62,46 +59,17 @@ func BenchmarkSessionRSS(b *testing.B) {
 			waitListening(b, addr)
 			base := rssKiB(t, cmd.Process.Pid)
 			conns := make([]net.Conn, n)
-			step := func(send []byte, want string) {
-				var wg sync.WaitGroup
-				for w := 0; w < 50; w++ {
-					wg.Add(1)
-					go func(w int) {
-						defer wg.Done()
-						buf := make([]byte, 1024)
-						for j := w; j < n; j += 50 {
-							if conns[j] == nil {
-								c, err := net.Dial("tcp4", addr)
-								if err != nil {
-									b.Error(err)
-									return
-								}
-								conns[j] = c
-							}
-							conns[j].SetReadDeadline(time.Now().Add(30 * time.Second))
-							if send != nil {
-								conns[j].Write(send)
-							}
-							if k, err := conns[j].Read(buf); err != nil || !bytes.HasPrefix(buf[:k], []byte(want)) {
-								b.Errorf("%s: %q %v", s.name, buf[:k], err)
-								return
-							}
-						}
-					}(w)
-				}
-				wg.Wait()
+			if f := driveAll(addr, conns, nil, "220"); f > 0 {
+				b.Fatalf("%s: %d connections failed", s.name, f)
 			}
-			step(nil, "220")
 			idle := rssKiB(t, cmd.Process.Pid)
-			step([]byte("EHLO client.example\r\n"), "250")
+			if f := driveAll(addr, conns, []byte("EHLO client.example\r\n"), "250"); f > 0 {
+				b.Fatalf("%s: %d EHLOs failed", s.name, f)
+			}
 			ehlo := rssKiB(t, cmd.Process.Pid)
 			b.ReportMetric(float64(idle-base)/n, s.name+"-idle-KiB/session")
 			b.ReportMetric(float64(ehlo-base)/n, s.name+"-ehlo-KiB/session")
-			for _, c := range conns {
-				if c != nil {
-					c.Close()
-				}
-			}
+			closeAll(conns)
 			cmd.Process.Kill()
 			cmd.Wait()
 		}
