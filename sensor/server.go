@@ -68,6 +68,21 @@ type Stats struct {
 	EventsLost   atomic.Int64 // connection events the spool refused
 	Overflows    atomic.Int64 // sessions closed for buffering too much
 	RefusedDrain atomic.Int64 // connections refused while shutting down
+	BytesIn      atomic.Int64 // bytes received, counted when a session ends
+	BytesOut     atomic.Int64 // bytes sent, counted when a session ends
+
+	// Ports has the counters of each listening port; the map is fixed
+	// at New, its values are updated atomically.
+	Ports map[int]*PortStats
+}
+
+// PortStats are one listening port's counters (the slides' per-port
+// statistics: connections, emails, bytes).
+type PortStats struct {
+	Proto       string
+	Connections atomic.Int64
+	Messages    atomic.Int64
+	BytesIn     atomic.Int64
 }
 
 // session is one connection. Only its event loop touches it, except for
@@ -79,6 +94,7 @@ type session struct {
 	proto    string
 	start    time.Time
 	src, dst netip.AddrPort
+	port     *PortStats // nil if the local port is not a listener's (cannot happen)
 	bytesIn  int64
 	bytesOut int64
 	outcome  string
@@ -117,6 +133,10 @@ func New(cfg Config, sp Spool, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("port %d serves both %s and %s", p, old, l.Proto)
 		}
 		s.protoByPort[p] = l.Proto
+	}
+	s.stats.Ports = make(map[int]*PortStats, len(s.protoByPort))
+	for p, proto := range s.protoByPort {
+		s.stats.Ports[p] = &PortStats{Proto: proto}
 	}
 	s.wheel = newWheel[*session](4096, time.Second, s.now())
 	return s, nil
@@ -225,6 +245,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		ss.dst = unmap(a.AddrPort())
 	}
 	ss.proto = s.protoByPort[int(ss.dst.Port())]
+	ss.port = s.stats.Ports[int(ss.dst.Port())]
+	if ss.port != nil {
+		ss.port.Connections.Add(1)
+	}
 	var acts []smtp.Action
 	ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now, s.scratch(c))
 	var out []byte
@@ -377,6 +401,9 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 		}
 		if r == smtp.Queued {
 			s.stats.Messages.Add(1)
+			if ss.port != nil {
+				ss.port.Messages.Add(1)
+			}
 		} else {
 			s.stats.TempFails.Add(1)
 		}
@@ -429,6 +456,11 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	for _, cr := range sum.Creds {
 		ev.Auth = append(ev.Auth, spool.Credential{Mech: cr.Mech, Authzid: cr.Authzid, User: cr.User,
 			Password: cr.Password, Challenge: cr.Challenge, Response: cr.Response})
+	}
+	s.stats.BytesIn.Add(ev.BytesIn)
+	s.stats.BytesOut.Add(ev.BytesOut)
+	if ss.port != nil {
+		ss.port.BytesIn.Add(ev.BytesIn)
 	}
 	if err := s.spool.Event(ev); err != nil {
 		s.stats.EventsLost.Add(1)
