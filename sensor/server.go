@@ -375,6 +375,10 @@ func (ss *session) apply(s *Server, acts []smtp.Action, now time.Time) bool {
 // spool reports it durable: done stores the result and wakes the
 // connection's event loop.
 func (s *Server) deliver(ss *session, msg *smtp.Message) error {
+	from := msg.MailFrom
+	if from == "" {
+		from = mbox.NullSender
+	}
 	env := &mbox.Envelope{
 		SensorID:      s.cfg.ID,
 		SensorTime:    msg.Received.UTC(),
@@ -388,7 +392,7 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 		DstDstport:    int(ss.dst.Port()),
 		SMTPProto:     msg.Proto,
 		Ehlo:          msg.Helo,
-		MailFrom:      msg.MailFrom,
+		MailFrom:      from,
 		RcptTo:        msg.Rcpts,
 	}
 	return s.spool.Message(env, msg.Data, func(err error) {

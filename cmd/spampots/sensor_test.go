@@ -249,3 +249,18 @@ func TestNmapOpenRelay(t *testing.T) {
 	}
 	t.Logf("nmap:\n%s", out)
 }
+
+// TestNullSender: MAIL FROM:<> is recorded as "<>", not as unknown, and
+// the From_ line names MAILER-DAEMON as mail tools expect.
+func TestNullSender(t *testing.T) {
+	dir := t.TempDir()
+	p := startSensor(t, dir)
+	if c, err := sendOne(p.addr, "", []byte("Subject: bounce\r\n\r\nx\r\n")); err != nil || c != 250 {
+		t.Fatalf("send: %d %v", c, err)
+	}
+	p.stop()
+	entries, _ := readSpool(t, dir)
+	if len(entries) != 1 || entries[0].Envelope.MailFrom != mbox.NullSender || !strings.HasPrefix(entries[0].FromLine, "From MAILER-DAEMON ") {
+		t.Fatalf("entries %+v", entries)
+	}
+}

@@ -6,6 +6,10 @@ import "time"
 // that the miner's columns are stable (ARCHITECTURE.md, "The captured message").
 const Unknown = "unknown"
 
+// NullSender is X-Mail-From's value for the null reverse-path "MAIL
+// FROM:<>" (bounces, and spammers' probes), which is known, not unknown.
+const NullSender = "<>"
+
 // Envelope is what the sensor knows about one captured message. It is written
 // as the X- headers that follow the From_ line of the mbox entry, one per line,
 // in the order of the fields below. Empty strings and zero ports are written as
@@ -35,6 +39,6 @@ type Envelope struct {
 
 	SMTPProto string   // X-SMTP-Proto: SMTP, ESMTP, ESMTPA
 	Ehlo      string   // X-Ehlo: the HELO/EHLO argument
-	MailFrom  string   // X-Mail-From: reverse-path without angle brackets ("" for <>)
+	MailFrom  string   // X-Mail-From: reverse-path without angle brackets; NullSender for <>
 	RcptTo    []string // X-Rcpt-To: one header per recipient, in order
 }

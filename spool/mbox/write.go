@@ -54,7 +54,7 @@ func AppendEntry(dst []byte, e *Envelope, msg []byte) []byte {
 	// From_ line. The sender is a single token: control bytes and spaces
 	// become '?', so the date after it stays parseable.
 	dst = append(dst, "From "...)
-	if e.MailFrom == "" {
+	if e.MailFrom == "" || e.MailFrom == NullSender {
 		dst = append(dst, mailerDaemon...)
 	} else {
 		dst = appendSanitized(dst, e.MailFrom, true)
