@@ -11,10 +11,10 @@ APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/spampots
 
-# The sensor on its embedded defaults: unprivileged loopback ports, spool under ./run.
+# A collector and a sensor shipping to it, on loopback and the embedded
+# defaults (SMTP on 127.0.0.1:2525 and :5870), state under ./run.
 run: build
-	@mkdir -p $(RUNDIR)
-	$(BIN) sensor --id DEV-01 --spool $(RUNDIR)/spool
+	BIN=$(BIN) RUNDIR=$(RUNDIR) deploy/run-dev.sh
 
 # Installs what the tests need (Debian 12, as root), then runs every test.
 test: deps

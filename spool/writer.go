@@ -39,6 +39,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the writer's logs. Default: discarded.
 	Logger *slog.Logger
+	// Closed, if set, is called (from the writer goroutine; it must not
+	// block) each time a segment lands in closed/: the shipper's cue.
+	Closed func()
 }
 
 // Defaults of Config.
@@ -574,6 +577,9 @@ func (w *Writer) closeSegment(why string) error {
 		return err
 	}
 	w.segsClosed.Add(1)
+	if w.cfg.Closed != nil {
+		w.cfg.Closed()
+	}
 	w.log.Info("spool: segment closed", "segment", seg.stem, "reason", why,
 		"mbox_bytes", seg.mbox.size, "events_bytes", seg.events.size)
 	return nil

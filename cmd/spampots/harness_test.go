@@ -81,13 +81,15 @@ func (l *logLines) String() string {
 }
 
 // waitLog waits until the sensor has logged a line containing s.
-func (p *sensorProc) waitLog(s string) {
-	p.t.Helper()
-	timeout := time.After(30 * time.Second)
+func (p *sensorProc) waitLog(s string) { p.t.Helper(); p.stderr.wait(p.t, s, 1) }
+
+// wait waits until n lines contain s (60 s at most).
+func (l *logLines) wait(t *testing.T, s string, n int) {
+	t.Helper()
+	timeout := time.After(60 * time.Second)
 	for {
-		l := p.stderr
 		l.mu.Lock()
-		found, added := strings.Contains(l.buf.String(), s), l.added
+		found, added := strings.Count(l.buf.String(), s) >= n, l.added
 		l.mu.Unlock()
 		if found {
 			return
@@ -95,7 +97,7 @@ func (p *sensorProc) waitLog(s string) {
 		select {
 		case <-added:
 		case <-timeout:
-			p.t.Fatalf("sensor did not log %q within 30s:\n%s", s, l)
+			t.Fatalf("%d lines with %q not logged within 60s:\n%s", n, s, l)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 // Command spampots runs the parts of the spampots system: the honeypot
 // sensor and, as they arrive, the shipper, collector, miner and portal.
 //
-//	spampots sensor [flags]     run a sensor (SMTP open relay)
+//	spampots sensor [flags]     run a sensor (SMTP open relay), optionally shipping
+//	spampots ship [flags]       ship a spool's closed segments to the collector
+//	spampots collect [flags]    receive segments and heartbeats into the archive
 //	spampots help [command]     describe a command
 package main
 
@@ -19,7 +21,9 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"sensor": {"run a honeypot sensor: open SMTP relay that captures and spools every message", runSensor},
+	"sensor":  {"run a honeypot sensor: open SMTP relay that captures and spools every message", runSensor},
+	"ship":    {"ship closed spool segments to the collector over HTTPS, resumable, rate-limited", runShip},
+	"collect": {"run the collector: receive sensors' segments and heartbeats over HTTPS into the archive and the store", runCollect},
 }
 
 func main() {

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/spampots/spampots/sensor"
 	"github.com/spampots/spampots/sensor/smtp"
 	"github.com/spampots/spampots/spool"
+	"github.com/spampots/spampots/spool/ship"
 )
 
 // defaultListen are the embedded defaults: unprivileged loopback ports, so
@@ -53,6 +55,7 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
 	)
+	shipOpts := shipFlags(fs)
 	fs.Var(&listFlag{vals: &listen}, "listen", "proto=host:port to serve, repeatable (proto: smtp) (default "+strings.Join(defaultListen, " ")+")")
 	fs.Var(sizeFlag{&segSize}, "segment-size", "close a spool segment past this size on disk")
 	fs.Var(sizeFlag{&maxMsg}, "max-message-size", "message size limit (552 beyond), advertised in EHLO SIZE")
@@ -117,6 +120,10 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	if *spoolDir == "" {
 		errs = append(errs, errors.New("spool: directory required"))
 	}
+	shipCfg, shipping, err := shipOpts.config(cfg.ID, *spoolDir, log)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if *segAge < time.Second || segSize < 1<<16 {
 		errs = append(errs, fmt.Errorf("segment-age must be at least 1s and segment-size at least 64KiB"))
 	}
@@ -139,15 +146,40 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	w, err := spool.Open(spool.Config{Dir: *spoolDir, SensorID: cfg.ID, MaxAge: *segAge, MaxSize: segSize, QueueLen: *queue, Logger: log})
+	// The shipper is made first so that the spool can cue it when a
+	// segment closes; it starts once the sensor listens.
+	var shipper *ship.Shipper
+	var srv *sensor.Server // set before the shipper runs
+	cue := func() {}
+	if shipping {
+		shipCfg.Stats = func(h *ship.Heartbeat) { heartbeatStats(h, srv, listen) }
+		if shipper, err = ship.New(shipCfg); err != nil {
+			log.Error("ship", "err", err)
+			return 1
+		}
+		cue = shipper.Notify
+	}
+	w, err := spool.Open(spool.Config{Dir: *spoolDir, SensorID: cfg.ID, MaxAge: *segAge, MaxSize: segSize, QueueLen: *queue, Logger: log, Closed: cue})
 	if err != nil {
 		log.Error("spool", "err", err)
 		return 1
 	}
-	srv, err := sensor.New(cfg, w, log)
-	if err != nil {
+	if srv, err = sensor.New(cfg, w, log); err != nil {
 		log.Error("sensor", "err", err)
 		return 1
+	}
+	shipCtx, stopShipping := context.WithCancel(context.Background())
+	defer stopShipping()
+	shipDone := make(chan struct{})
+	if shipper != nil {
+		go func() {
+			defer close(shipDone)
+			if err := shipper.Run(shipCtx); err != nil {
+				log.Error("ship", "err", err)
+			}
+		}()
+	} else {
+		close(shipDone)
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -160,6 +192,8 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		select {
 		case err := <-runErr:
 			cerr := w.Close()
+			stopShipping() // an interrupted upload resumes at the next start
+			<-shipDone
 			st, ss := w.Stats(), srv.Stats()
 			log.Info("sensor stopped", "connections", ss.Accepted.Load(), "messages", st.Messages, "events", st.Events,
 				"batches", st.Batches, "fsyncs", st.Fsyncs, "segments", st.SegmentsClosed, "tempfails", ss.TempFails.Load())
@@ -187,6 +221,21 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			}
 			cancel()
 		}
+	}
+}
+
+// heartbeatStats adds the sensor's live counters to a heartbeat.
+func heartbeatStats(h *ship.Heartbeat, srv *sensor.Server, listen []string) {
+	st := srv.Stats()
+	h.Listeners = listen
+	h.SessionsOpen = st.Sessions.Load()
+	h.Connections = st.Accepted.Load()
+	h.Messages = st.Messages.Load()
+	h.BytesIn = st.BytesIn.Load()
+	h.BytesOut = st.BytesOut.Load()
+	h.Ports = make(map[string]ship.PortStats, len(st.Ports))
+	for port, ps := range st.Ports {
+		h.Ports[strconv.Itoa(port)] = ship.PortStats{Connections: ps.Connections.Load(), Messages: ps.Messages.Load(), BytesIn: ps.BytesIn.Load()}
 	}
 }
 
