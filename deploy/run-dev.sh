@@ -20,5 +20,9 @@ fi
 "$bin" collect --archive "$dir/archive" --listen "$caddr" &
 collector=$!
 trap 'kill "$collector" 2>/dev/null; wait "$collector" 2>/dev/null' EXIT
+for _ in $(seq 100); do # the first heartbeat should find it listening
+	(exec 3<>"/dev/tcp/${caddr%:*}/${caddr##*:}") 2>/dev/null && break
+	sleep 0.1
+done
 "$bin" sensor --id DEV-01 --spool "$dir/spool" --segment-age 1m \
 	--ship-to "https://$caddr" --ship-token "$token" --collector-pin "$pin" "$@"
