@@ -53,6 +53,7 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		loops      = fs.Int("loops", 1, "event loops (0: one per CPU); one serves thousands of sessions on a low-end sensor")
 		procs      = fs.Int("procs", 1, "threads running Go code at once (GOMAXPROCS; 0: one per CPU): one keeps the loop, the spool writer and the runtime from waking each other across cores")
 		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
+		metricsAt  = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port at /metrics, plain HTTP (empty: off)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
 	)
 	shipOpts := shipFlags(fs)
@@ -148,10 +149,12 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	}
 	// The shipper is made first so that the spool can cue it when a
 	// segment closes; it starts once the sensor listens.
+	reg := newRegistry()
 	var shipper *ship.Shipper
 	var srv *sensor.Server // set before the shipper runs
 	cue := func() {}
 	if shipping {
+		shipCfg.Registerer = reg
 		shipCfg.Stats = func(h *ship.Heartbeat) { heartbeatStats(h, srv, listen) }
 		if shipper, err = ship.New(shipCfg); err != nil {
 			log.Error("ship", "err", err)
@@ -167,6 +170,15 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	if srv, err = sensor.New(cfg, w, log); err != nil {
 		log.Error("sensor", "err", err)
 		return 1
+	}
+	registerSensor(reg, srv, w)
+	if *metricsAt != "" {
+		stopMetrics, err := serveMetrics(*metricsAt, reg, log)
+		if err != nil {
+			log.Error("metrics", "err", err)
+			return 1
+		}
+		defer stopMetrics()
 	}
 	shipCtx, stopShipping := context.WithCancel(context.Background())
 	defer stopShipping()

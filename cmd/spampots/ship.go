@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -16,10 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/spampots/spampots/spool/ship"
 )
@@ -142,6 +137,7 @@ func runShip(args []string, stdout, stderr io.Writer) int {
 		id            = fs.String("id", "XX-01", "sensor id: the id of the segments' names and Spampots-Sensor")
 		spoolDir      = fs.String("spool", "/var/lib/spampots/spool", "spool directory (ships closed/, never touches open/)")
 		metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port at /metrics (empty: off)")
+		once          = fs.Bool("once", false, "ship the backlog once and exit (for cron, or to measure)")
 		logLevel      = fs.String("log-level", "info", "debug, info, warn or error")
 		opts          = shipFlags(fs)
 	)
@@ -188,8 +184,7 @@ func runShip(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	cfg.Registerer = reg
 	s, err := ship.New(cfg)
 	if err != nil {
@@ -199,21 +194,22 @@ func runShip(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if *metricsListen != "" {
-		ln, err := net.Listen("tcp", *metricsListen)
+		stopMetrics, err := serveMetrics(*metricsListen, reg, log)
 		if err != nil {
 			log.Error("metrics", "err", err)
 			return 1
 		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("metrics", "err", err)
-			}
-		}()
-		defer srv.Close()
-		log.Info("metrics", "listen", ln.Addr().String())
+		defer stopMetrics()
+	}
+	if *once {
+		err := s.Pass(ctx)
+		st := s.Status()
+		log.Info("ship: pass done", "shipped", st.Shipped, "shipped_bytes", st.ShippedBytes, "backlog_segments", st.BacklogSegments)
+		if err != nil {
+			log.Error("ship", "err", err)
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(stdout, "spampots ship %s: shipping %s to %s\n", cfg.SensorID, cfg.Spool, cfg.Collector)
 	if err := s.Run(ctx); err != nil {

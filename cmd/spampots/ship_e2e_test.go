@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,8 +204,9 @@ func TestShipEndToEnd(t *testing.T) {
 	proxy := newCuttingProxy(t, caddr, 3, 40_000)
 
 	spoolDir := t.TempDir()
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
 	p := startSensor(t, spoolDir, "--ship-to", "https://"+proxy.ln.Addr().String(), "--ship-token", token,
-		"--collector-pin", col.pin, "--keep", "1h", "--ship-rate", "0")
+		"--collector-pin", col.pin, "--keep", "1h", "--ship-rate", "0", "--metrics-listen", metricsAddr)
 	_, port, _ := net.SplitHostPort(p.addr)
 	// Incompressible bodies so the segment is big enough to be cut.
 	body := filepath.Join(t.TempDir(), "body")
@@ -220,6 +222,13 @@ func TestShipEndToEnd(t *testing.T) {
 	p.cmd.Process.Signal(syscall.SIGHUP) // close the segment now
 	p.waitLog("segment closed")
 	p.stderr.wait(t, "segment file shipped", 2) // the mbox and the events file
+	metrics := httpGet(t, "http://"+metricsAddr+"/metrics")
+	for _, want := range []string{"spampots_sensor_messages_total 3", "spampots_ship_segments_shipped_total 2",
+		`spampots_sensor_port_connections_total{port="` + port + `",proto="smtp"} 3`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 	p.stop()
 
 	shipped := segmentHashes(t, filepath.Join(spoolDir, "shipped"))
@@ -304,4 +313,15 @@ func randomBody(n int) []byte {
 		b.WriteString(hex.EncodeToString(sum[:]) + "\r\n")
 	}
 	return b.Bytes()
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/spampots/spampots/sensor"
+	"github.com/spampots/spampots/spool"
+)
+
+// newRegistry is a Prometheus registry with the Go and process collectors.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// serveMetrics serves reg at /metrics on addr (plain HTTP; bind it to a
+// management address) until the returned stop is called.
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics", "err", err)
+		}
+	}()
+	log.Info("metrics", "listen", ln.Addr().String())
+	return func() { srv.Close() }, nil
+}
+
+// registerSensor exposes the sensor's and its spool's counters, read at
+// scrape time (spampots_sensor_*, spampots_spool_*; never an IP as a label).
+func registerSensor(reg prometheus.Registerer, srv *sensor.Server, w *spool.Writer) {
+	st := srv.Stats()
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	load := func(v interface{ Load() int64 }) func() float64 { return func() float64 { return float64(v.Load()) } }
+	reg.MustRegister(
+		gauge("spampots_sensor_sessions", "Sessions open now.", load(&st.Sessions)),
+		counter("spampots_sensor_connections_total", "Connections accepted.", load(&st.Accepted)),
+		counter("spampots_sensor_messages_total", "Messages acknowledged with 250 (durable).", load(&st.Messages)),
+		counter("spampots_sensor_tempfails_total", "Messages answered 451/452.", load(&st.TempFails)),
+		counter("spampots_sensor_received_bytes_total", "Bytes received from clients.", load(&st.BytesIn)),
+		counter("spampots_sensor_sent_bytes_total", "Bytes sent to clients.", load(&st.BytesOut)),
+		counter("spampots_sensor_overflows_total", "Sessions closed for buffering too much.", load(&st.Overflows)),
+		counter("spampots_sensor_events_lost_total", "Connection events the spool refused.", load(&st.EventsLost)),
+		counter("spampots_spool_fsyncs_total", "fdatasync calls on segment files.", func() float64 { return float64(w.Stats().Fsyncs) }),
+		counter("spampots_spool_written_bytes_total", "Compressed bytes made durable.", func() float64 { return float64(w.Stats().Bytes) }),
+		counter("spampots_spool_disk_full_total", "Writes that met a full disk.", func() float64 { return float64(w.Stats().DiskFull) }),
+		counter("spampots_spool_segments_closed_total", "Segments moved into closed/.", func() float64 { return float64(w.Stats().SegmentsClosed) }),
+		gauge("spampots_spool_queue_depth", "Records waiting for the spool writer.", func() float64 { return float64(w.Stats().QueueDepth) }),
+	)
+	ports := prometheus.NewDesc("spampots_sensor_port_connections_total", "Connections by listening port.", []string{"port", "proto"}, nil)
+	reg.MustRegister(portCollector{st, ports})
+}
+
+// portCollector reports the per-port connection counters.
+type portCollector struct {
+	st   *sensor.Stats
+	desc *prometheus.Desc
+}
+
+func (c portCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c portCollector) Collect(ch chan<- prometheus.Metric) {
+	for port, ps := range c.st.Ports {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(ps.Connections.Load()), strconv.Itoa(port), ps.Proto)
+	}
+}
