@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/spampots
 RUNDIR  := run
 # Packages the tests need (real clients and servers): installed by `make deps`.
-APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl
+APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl tcpdump iproute2
 
 .PHONY: build run test deps check fuzz bench generate image clean
 

@@ -325,3 +325,57 @@ func httpGet(t *testing.T, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestShipRefusalsAndDuplicates: a wrong token is refused (401) and the
+// segment stays in the spool; a segment the collector already holds is a
+// cheap success: no body crosses the wire again.
+func TestShipRefusalsAndDuplicates(t *testing.T) {
+	archive := t.TempDir()
+	caddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
+	token := initCollector(t, archive, caddr, "T-01")
+	col := startCollector(t, archive, caddr)
+	defer col.stop()
+	proxy := newCuttingProxy(t, caddr, 0, 0)
+	spoolDir := t.TempDir()
+
+	// Wrong token: 401, nothing leaves the spool.
+	p := startSensor(t, spoolDir, "--ship-to", "https://"+proxy.ln.Addr().String(), "--ship-token", "not-"+token,
+		"--collector-pin", col.pin, "--keep", "1h", "--ship-rate", "0")
+	if c, err := sendOne(p.addr, "dup@sender.example", randomBody(200_000)); err != nil || c != 250 {
+		t.Fatalf("send: %d %v", c, err)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog("segment closed")
+	p.waitLog("401")
+	p.stop()
+	closed := segmentHashes(t, filepath.Join(spoolDir, "closed"))
+	if len(closed) != 2 || len(archived(t, archive)) != 0 {
+		t.Fatalf("after a 401: %d files in closed/, %d archived; want 2 and 0", len(closed), len(archived(t, archive)))
+	}
+
+	// Right token: shipped.
+	args := []string{"--ship-to", "https://" + proxy.ln.Addr().String(), "--ship-token", token, "--collector-pin", col.pin, "--keep", "1h", "--ship-rate", "0"}
+	p = startSensor(t, spoolDir, args...)
+	p.stderr.wait(t, "segment file shipped", 2)
+	p.stop()
+
+	// The same files again (a shipper that lost track of them): the
+	// collector says it has them; only HEADs cross the proxy.
+	shipped, _ := filepath.Glob(filepath.Join(spoolDir, "shipped", "*.zst"))
+	var size int64
+	for _, f := range shipped {
+		b, _ := os.ReadFile(f)
+		size += int64(len(b))
+		os.WriteFile(filepath.Join(spoolDir, "closed", filepath.Base(f)), b, 0o640)
+	}
+	before := proxy.upstream.Load()
+	p = startSensor(t, spoolDir, args...)
+	p.stderr.wait(t, "segment file shipped", 2)
+	p.stop()
+	if sent := proxy.upstream.Load() - before; sent >= size {
+		t.Errorf("a duplicate sent %d bytes for %d bytes of segments", sent, size)
+	}
+	if got := archived(t, archive); len(got) != 2 {
+		t.Errorf("archive holds %d files, want 2", len(got))
+	}
+}
