@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spampots/spampots/spool/ship"
+	"github.com/spampots/spampots/store"
 )
 
 // collectorProc is a running `spampots collect`.
@@ -255,6 +260,24 @@ func TestShipEndToEnd(t *testing.T) {
 	}
 	t.Logf("%d segment files, %d bytes, %d cuts, %d bytes forwarded", len(shipped), total, proxy.made.Load(), proxy.upstream.Load())
 	col.stop()
+
+	// The heartbeat reached the central store with the sensor's counters.
+	st, err := store.Open(context.Background(), filepath.Join(archive, "spampots.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	hbs, err := st.LastHeartbeats(context.Background())
+	if err != nil || len(hbs) != 1 || hbs[0].SensorID != "T-01" {
+		t.Fatalf("heartbeats %v %v", hbs, err)
+	}
+	var hb ship.Heartbeat
+	if err := json.Unmarshal(hbs[0].Body, &hb); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := hb.Ports[port]; len(hb.Listeners) != 1 || !ok || hb.Version == "" || hb.DiskFreeBytes == 0 { // sent at start: counters still 0
+		t.Errorf("heartbeat %+v", hb)
+	}
 }
 
 // TestShipBacklogAndCollectorCrash: segments pile up while the collector
