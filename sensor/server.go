@@ -185,6 +185,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.draining.Swap(true) {
 		return errors.New("already shutting down")
 	}
+	s.log.Info("draining: new sessions get 421", "open", s.stats.Sessions.Load(), "grace", s.cfg.Grace)
 	s.mu.Lock()
 	s.checkDrained()
 	s.mu.Unlock()

@@ -67,7 +67,7 @@ func TestGracefulShutdown(t *testing.T) {
 	idle, _ := dialSMTP(t, p.addr)
 
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	p.waitLog("shutting down")
+	p.waitLog("draining") // logged once new sessions are refused
 	if _, banner := dialSMTP(t, p.addr); !strings.HasPrefix(banner, "421 4.3.2 ") {
 		t.Errorf("new connection while draining got %q, want 421", banner)
 	}
