@@ -87,29 +87,11 @@ func collectMain(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			"the store. SIGTERM/SIGINT shut down.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	log, errs, exit := parseArgs(fs, args, configPath, logLevel, stderr)
+	if exit >= 0 {
+		return exit
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "collect: unexpected arguments %q\n", fs.Args())
-		return 2
-	}
-	var errs []error
-	if *configPath != "" {
-		explicit := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-		if err := loadConfigFile(fs, *configPath, explicit); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("log-level: %w", err))
-	}
-	o.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	o.log = log
 	errs = append(errs, o.check()...)
 	if len(errs) > 0 {
 		fmt.Fprintf(stderr, "collect: configuration problems:\n%v\n", errors.Join(errs...))

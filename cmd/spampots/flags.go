@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -124,4 +126,33 @@ func loadConfigFile(fs *flag.FlagSet, path string, explicit map[string]bool) err
 		errs = append(errs, fmt.Errorf("config %s: %w", path, err))
 	}
 	return errors.Join(errs...)
+}
+
+// parseArgs parses a subcommand's flags, then its --config file (flags
+// given on the command line win), then --log-level, and returns the logger
+// and the problems found so far: the caller adds its own and reports them
+// all at once. exit >= 0 means the command ends now (0 after --help, 2 on
+// a flag the flag package refused).
+func parseArgs(fs *flag.FlagSet, args []string, configPath, logLevel *string, stderr io.Writer) (log *slog.Logger, errs []error, exit int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, 0
+		}
+		return nil, nil, 2
+	}
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments %q", fs.Args()))
+	}
+	if *configPath != "" {
+		explicit := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+		if err := loadConfigFile(fs, *configPath, explicit); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("log-level: %w", err))
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), errs, -1
 }

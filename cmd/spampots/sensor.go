@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -65,29 +64,10 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: spampots sensor [flags]\n\nRun a honeypot sensor: it plays an open SMTP relay, accepts every message,\ndelivers none, and writes each one with its X- headers to zstd mbox spool\nsegments. SIGHUP closes the current segment; SIGTERM/SIGINT shut down.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	log, errs, exit := parseArgs(fs, args, configPath, logLevel, stderr)
+	if exit >= 0 {
+		return exit
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sensor: unexpected arguments %q\n", fs.Args())
-		return 2
-	}
-	var errs []error
-	if *configPath != "" {
-		explicit := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-		if err := loadConfigFile(fs, *configPath, explicit); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("log-level: %w", err))
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := sensor.Config{
 		ID:         *id,

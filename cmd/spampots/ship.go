@@ -145,28 +145,10 @@ func runShip(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: spampots ship --ship-to https://host:port [flags]\n\nShip the closed segments of a spool to the collector: resumable HTTPS uploads\nnamed by SHA-256, oldest first, rate-limited, plus a heartbeat every minute.\nNothing but the collector is ever dialled. SIGTERM/SIGINT stop; an upload\ncut short resumes where it stopped.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	log, errs, exit := parseArgs(fs, args, configPath, logLevel, stderr)
+	if exit >= 0 {
+		return exit
 	}
-	var errs []error
-	if fs.NArg() > 0 {
-		errs = append(errs, fmt.Errorf("unexpected arguments %q", fs.Args()))
-	}
-	if *configPath != "" {
-		explicit := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-		if err := loadConfigFile(fs, *configPath, explicit); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("log-level: %w", err))
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg, enabled, err := opts.config(*id, *spoolDir, log)
 	if err != nil {
 		errs = append(errs, err)
