@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/spampots/spampots/internal/durable"
 	"github.com/spampots/spampots/spool/zframe"
 )
 
@@ -122,10 +123,10 @@ func Recover(dir string, log *slog.Logger) (RecoverReport, error) {
 		}
 	}
 	if len(rep.Files) > 0 {
-		if err := syncDir(closed); err != nil {
+		if err := durable.SyncDir(closed); err != nil {
 			errs = append(errs, fmt.Errorf("spool: recover: %w", err))
 		}
-		if err := syncDir(open); err != nil {
+		if err := durable.SyncDir(open); err != nil {
 			errs = append(errs, fmt.Errorf("spool: recover: %w", err))
 		}
 	}

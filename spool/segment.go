@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spampots/spampots/internal/durable"
 )
 
 // Names under Config.Dir.
@@ -80,45 +82,13 @@ func lastSeq(dir string) (uint64, error) {
 	return last, nil
 }
 
-// writeSeq records seq as the last sequence number used, atomically:
-// temporary file, fsync, rename, fsync of the directory.
+// writeSeq records seq as the last sequence number used, atomically and
+// durably.
 func writeSeq(dir string, seq uint64) error {
-	tmp := filepath.Join(dir, seqFile+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(strconv.FormatUint(seq, 10) + "\n")
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, seqFile))
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := durable.WriteFile(filepath.Join(dir, seqFile), []byte(strconv.FormatUint(seq, 10)+"\n"), 0o644); err != nil {
 		return fmt.Errorf("spool: recording sequence number: %w", err)
 	}
 	return nil
-}
-
-// syncDir fsyncs a directory, making renames and creations in it durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // segFile is one of the two files of the open segment.

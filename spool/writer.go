@@ -15,6 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/spampots/spampots/internal/durable"
 	"github.com/spampots/spampots/spool/mbox"
 )
 
@@ -464,7 +465,7 @@ func (w *Writer) appendFrame(sf *segFile, data []byte, sync bool) error {
 	}
 	if err == nil && w.openDirDirty {
 		w.fsyncs.Add(1)
-		if err = syncDir(dir); err == nil {
+		if err = durable.SyncDir(dir); err == nil {
 			w.openDirDirty = false
 		}
 	}
@@ -569,7 +570,7 @@ func (w *Writer) closeSegment(why string) error {
 		}
 	}
 	if len(errs) == 0 {
-		errs = append(errs, syncDir(closed), syncDir(open))
+		errs = append(errs, durable.SyncDir(closed), durable.SyncDir(open))
 	}
 	if err := errors.Join(errs...); err != nil {
 		err = fmt.Errorf("spool: closing segment %s: %w", seg.stem, w.classify(err))

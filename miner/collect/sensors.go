@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/spampots/spampots/internal/durable"
 )
 
 // SensorConf is one [[sensor]] table of sensors.toml: a sensor allowed to
@@ -118,7 +119,7 @@ func AddSensor(path string, c SensorConf) error {
 	if err := toml.NewEncoder(&buf).Encode(sensorsFile{Sensor: []SensorConf{c}}); err != nil {
 		return fmt.Errorf("sensors file: encoding: %w", err)
 	}
-	if err := writeFileSync(path, buf.Bytes(), 0o600); err != nil {
+	if err := durable.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("sensors file: %w", err)
 	}
 	return nil
@@ -145,51 +146,6 @@ func tokenHash(token string) string {
 func CertPin(certDER []byte) string {
 	sum := sha256.Sum256(certDER)
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// writeFileSync writes data to path atomically and durably: temporary file
-// beside it, fsync, rename, fsync of the directory.
-func writeFileSync(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = f.Chmod(perm)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
-}
-
-// syncDir fsyncs a directory, making creations, renames and removals in it
-// durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // quote makes a sensor-provided string safe for a log line or an error

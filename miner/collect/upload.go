@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spampots/spampots/internal/durable"
 	"github.com/spampots/spampots/store"
 )
 
@@ -190,7 +191,7 @@ func (s *Server) startPartial(k uploadKey, meta partialMeta) error {
 	if err != nil {
 		return err
 	}
-	return writeFileSync(s.metaPath(k), b, 0o640) // fsyncs dir: the .part's entry too
+	return durable.WriteFile(s.metaPath(k), b, 0o640) // fsyncs dir: the .part's entry too
 }
 
 // discard removes an upload's .part and .json.
@@ -201,7 +202,7 @@ func (s *Server) discard(k uploadKey) error {
 			errs = append(errs, err)
 		}
 	}
-	if err := syncDir(s.incomingDir(k.sensor)); err != nil {
+	if err := durable.SyncDir(s.incomingDir(k.sensor)); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -225,7 +226,7 @@ func mkdirSync(dir string) error {
 		}
 		return err
 	}
-	return syncDir(parent)
+	return durable.SyncDir(parent)
 }
 
 // stored reports whether the archive holds the hash, and its size. It
@@ -510,7 +511,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	if !p.partSeen { // the .json outlived its .part (a crash): make the new entry durable
-		if err := syncDir(s.incomingDir(k.sensor)); err != nil {
+		if err := durable.SyncDir(s.incomingDir(k.sensor)); err != nil {
 			s.internal(w, r, k, "creating the partial upload", err)
 			return
 		}
@@ -658,5 +659,5 @@ func (s *Server) install(part, rel string) error {
 	if err := os.Rename(part, dst); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spampots/spampots/internal/durable"
 )
 
 // Status is a snapshot of a Shipper.
@@ -217,13 +219,13 @@ func (s *Shipper) confirmed(f spoolFile) error {
 			err = os.Rename(src, dst)
 		}
 		if err == nil {
-			err = errors.Join(os.Chtimes(dst, now, now), syncDir(shipped))
+			err = errors.Join(os.Chtimes(dst, now, now), durable.SyncDir(shipped))
 		}
 	} else {
 		err = os.Remove(src)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(src))
+		err = durable.SyncDir(filepath.Dir(src))
 	}
 	if err != nil {
 		return &localError{fmt.Errorf("ship: %s stored by the collector, but: %w", f.name, err)}
@@ -287,7 +289,7 @@ func (s *Shipper) policy() ([]spoolFile, error) {
 		alarm = total > s.cfg.Quota
 	}
 	if removed {
-		if err := syncDir(shippedDirPath); err != nil {
+		if err := durable.SyncDir(shippedDirPath); err != nil {
 			s.log.Warn("ship: fsync shipped/", "err", err)
 		}
 	}
