@@ -1,0 +1,433 @@
+package fptree
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Feature types of the paper's section 2.2, as a test's extractor numbers them.
+const (
+	fFrom uint8 = iota + 1
+	fOrganization
+	fReceived
+	fCTE
+	fContentType
+	fDate
+	fMimeVersion
+	fTo
+	fSubject
+	fReplyTo
+	fXMailer
+	fXMailFrom
+	fLayout
+	fLanguage
+)
+
+// normaliseSubject stands for the extractor's normalisation: a trailing
+// random token ("Best Buy Viagra Online xq7Zk") is dropped.
+func normaliseSubject(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 1 && strings.ContainsAny(f[len(f)-1], "0123456789") {
+		f = f[:len(f)-1]
+	}
+	return strings.Join(f, " ")
+}
+
+type kv struct {
+	t uint8
+	v string
+}
+
+// checkInvariants verifies what Cut promises for msgs cut at fc.
+func checkInvariants(t *testing.T, msgs [][]Item, camps []Campaign) {
+	t.Helper()
+	seen := make(map[int32]int)
+	for ci, c := range camps {
+		if c.Size != len(c.Messages) {
+			t.Errorf("campaign %d: Size %d, %d messages", ci, c.Size, len(c.Messages))
+		}
+		if !slices.IsSorted(c.Items) || len(slices.Compact(slices.Clone(c.Items))) != len(c.Items) || len(c.Items) == 0 {
+			t.Errorf("campaign %d: items %v not a sorted non-empty set", ci, c.Items)
+		}
+		if !slices.IsSorted(c.Messages) {
+			t.Errorf("campaign %d: messages not ascending", ci)
+		}
+		for _, m := range c.Messages {
+			if prev, ok := seen[m]; ok {
+				t.Errorf("message %d in campaigns %d and %d", m, prev, ci)
+			}
+			seen[m] = ci
+			for _, it := range c.Items {
+				if !slices.Contains(msgs[m], it) {
+					t.Errorf("campaign %d: message %d lacks item %d", ci, m, it)
+				}
+			}
+		}
+	}
+}
+
+func build(msgs [][]Item, minSupport int) *Tree {
+	var b Builder
+	for i, m := range msgs {
+		if got := b.Add(m); got != i {
+			panic(fmt.Sprintf("Add returned %d, want %d", got, i))
+		}
+	}
+	return b.Build(minSupport)
+}
+
+func TestPaperExample(t *testing.T) {
+	// Section 2.2: many messages with identical From, Content-Type, To,
+	// Reply-To, X-Mailer, X-Mail-From, Layout and Language, and a Subject
+	// "Best Buy Viagra Online [random]", plus unique Date and Received; then
+	// noise messages sharing only common values (text/html) with them.
+	var in Interner
+	rng := rand.New(rand.NewPCG(1, 2))
+	token := func() string { return fmt.Sprintf("%c%c%d", 'a'+rng.IntN(26), 'a'+rng.IntN(26), rng.IntN(1e6)) }
+	shared := []kv{
+		{fFrom, "Pharmacy <noreply@pharma.example>"},
+		{fContentType, "text/html"},
+		{fTo, "undisclosed-recipients"},
+		{fReplyTo, "sales@pharma.example"},
+		{fXMailer, "The Bat! (v3.5)"},
+		{fXMailFrom, "bounce@pharma.example"},
+		{fLayout, "H1-IMG-A"},
+		{fLanguage, "en"},
+	}
+	var msgs [][]Item
+	const campaign, noise, fc = 60, 40, 20
+	for range campaign {
+		var m []Item
+		for _, p := range shared {
+			m = append(m, in.Intern(p.t, p.v))
+		}
+		m = append(m,
+			in.Intern(fSubject, normaliseSubject("Best Buy Viagra Online "+token())),
+			in.Intern(fDate, token()),
+			in.Intern(fReceived, "from "+token()))
+		rng.Shuffle(len(m), func(i, j int) { m[i], m[j] = m[j], m[i] })
+		msgs = append(msgs, m)
+	}
+	for range noise {
+		msgs = append(msgs, []Item{
+			in.Intern(fContentType, "text/html"),
+			in.Intern(fFrom, fmt.Sprintf("user%d@example.org", rng.IntN(5))),
+			in.Intern(fSubject, []string{"hi", "lunch", "invoice", "re: notes", "photos"}[rng.IntN(5)]),
+			in.Intern(fDate, token()),
+		})
+	}
+	rng.Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
+
+	for _, ms := range []int{1, fc} {
+		t.Run(fmt.Sprintf("minSupport=%d", ms), func(t *testing.T) {
+			tr := build(msgs, ms)
+			camps := tr.Cut(fc)
+			checkInvariants(t, msgs, camps)
+			if len(camps) != 1 {
+				t.Fatalf("got %d campaigns, want 1: %+v", len(camps), camps)
+			}
+			var want []Item
+			for _, p := range shared {
+				want = append(want, in.Intern(p.t, p.v))
+			}
+			want = append(want, in.Intern(fSubject, "Best Buy Viagra Online"))
+			slices.Sort(want)
+			if !slices.Equal(camps[0].Items, want) {
+				t.Errorf("items %v, want %v", camps[0].Items, want)
+			}
+			if camps[0].Size != campaign {
+				t.Errorf("size %d, want %d", camps[0].Size, campaign)
+			}
+			for _, m := range camps[0].Messages {
+				if len(msgs[m]) != 11 {
+					t.Errorf("noise message %d in the campaign", m)
+				}
+			}
+			var got []string
+			for _, it := range camps[0].Items {
+				typ, v, _ := in.Pair(it)
+				got = append(got, fmt.Sprintf("%d=%s", typ, v))
+			}
+			t.Logf("campaign of %d: %v", camps[0].Size, got)
+		})
+	}
+}
+
+// rep repeats msg n times, appending a unique item (from *u, counting up) to
+// each copy so that the copies stay distinct paths under the cut point.
+func rep(n int, u *Item, msg ...Item) [][]Item {
+	var out [][]Item
+	for range n {
+		m := append(slices.Clone(msg), *u)
+		*u++
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestCut(t *testing.T) {
+	type want struct {
+		items []Item
+		msgs  []int32
+	}
+	seq := func(from, n int) []int32 {
+		var s []int32
+		for i := range n {
+			s = append(s, int32(from+i))
+		}
+		return s
+	}
+	u := Item(1000)
+	twoCampaigns := slices.Concat(rep(5, &u, 1, 2, 3), rep(4, &u, 2, 1, 4))
+	tests := []struct {
+		name string
+		msgs [][]Item
+		fc   int
+		want []want
+	}{
+		{"two campaigns sharing a prefix", twoCampaigns, 3,
+			[]want{{[]Item{1, 2, 3}, seq(0, 5)}, {[]Item{1, 2, 4}, seq(5, 4)}}},
+		{"campaign below fc not cut", twoCampaigns, 5,
+			[]want{{[]Item{1, 2, 3}, seq(0, 5)}}},
+		{"children all below fc: cut at the shared prefix", twoCampaigns, 6,
+			[]want{{[]Item{1, 2}, seq(0, 9)}}},
+		{"nothing reaches fc", twoCampaigns, 10, nil},
+		{
+			// 5 and 8 both held by 4 messages: 5 goes first (id asc), so the
+			// tree is 5(4)→8(2) and 8(2); the {5}-only messages end at 5,
+			// whose child 8 reaches fc, and belong to no campaign.
+			"frequency ties ordered by id",
+			[][]Item{{8, 5}, {5}, {8}, {5, 8}, {5}, {8}}, 2,
+			[]want{{[]Item{5, 8}, []int32{0, 3}}, {[]Item{8}, []int32{2, 5}}},
+		},
+		{
+			"duplicates in one message count once",
+			[][]Item{{1, 1, 2, 2, 1}, {2, 1, 2}, {1, 2}, {3, 3, 3}, {3}}, 3,
+			[]want{{[]Item{1, 2}, []int32{0, 1, 2}}},
+		},
+		{"empty messages belong to nothing", [][]Item{{}, nil, {7}, {7}}, 2,
+			[]want{{[]Item{7}, []int32{2, 3}}}},
+		{"fc below 1 is 1: every leaf", [][]Item{{1, 2}, {1, 3}}, 0,
+			[]want{{[]Item{1, 2}, []int32{0}}, {[]Item{1, 3}, []int32{1}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			camps := build(tt.msgs, 1).Cut(tt.fc)
+			checkInvariants(t, tt.msgs, camps)
+			var got []want
+			for _, c := range camps {
+				got = append(got, want{c.Items, c.Messages})
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTreeShape(t *testing.T) {
+	// Duplicates are one item: {1,1,2} ×3 is the path root→1→2.
+	tr := build([][]Item{{1, 1, 2}, {2, 1, 2, 2}, {2, 1}}, 1)
+	if tr.Nodes() != 3 || tr.Messages() != 3 {
+		t.Errorf("nodes %d, messages %d; want 3, 3", tr.Nodes(), tr.Messages())
+	}
+	// Order is global frequency desc then id: 9 (3 messages) before 4 (2).
+	tr = build([][]Item{{4, 9}, {9}, {9, 4}}, 1)
+	if got := tr.Path(0); !slices.Equal(got, []Item{9, 4}) {
+		t.Errorf("path %v, want [9 4]", got)
+	}
+}
+
+func TestCutIndependentOfInsertionOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	msgs, _ := planted(rng, 6, 10)
+	base := build(msgs, 1).Cut(10)
+	perm := rng.Perm(len(msgs))
+	shuffled := make([][]Item, len(msgs))
+	for i, p := range perm {
+		shuffled[p] = msgs[i]
+	}
+	got := build(shuffled, 1).Cut(10)
+	if len(got) != len(base) {
+		t.Fatalf("%d campaigns, want %d", len(got), len(base))
+	}
+	for i := range got {
+		if !slices.Equal(got[i].Items, base[i].Items) || got[i].Size != base[i].Size {
+			t.Errorf("campaign %d: %v/%d, want %v/%d", i, got[i].Items, got[i].Size, base[i].Items, base[i].Size)
+		}
+		for _, m := range got[i].Messages {
+			if !slices.Contains(base[i].Messages, int32(slices.Index(perm, int(m)))) {
+				t.Errorf("campaign %d: message %d moved", i, m)
+			}
+		}
+	}
+}
+
+// planted returns messages holding k planted campaigns of random sizes in
+// [3fc, 8fc) and their expected defining sets (each plus the common item 0),
+// mixed with noise messages whose items all stay below fc.
+func planted(rng *rand.Rand, k, fc int) (msgs [][]Item, want map[string]int) {
+	want = make(map[string]int)
+	next := Item(1)
+	newItem := func() Item { next++; return next - 1 }
+	type camp struct {
+		items []Item
+		size  int
+	}
+	var camps []camp
+	for range k {
+		c := camp{items: []Item{0}, size: 3*fc + rng.IntN(5*fc)}
+		for range 3 + rng.IntN(6) {
+			c.items = append(c.items, newItem())
+		}
+		camps = append(camps, c)
+	}
+	pool := make([]Item, 200)
+	for i := range pool {
+		pool[i] = newItem()
+	}
+	uses := make(map[Item]int)
+	for _, c := range camps {
+		for range c.size {
+			m := slices.Clone(c.items)
+			for range 1 + rng.IntN(4) { // per-message unique values (Date, Received, ...)
+				m = append(m, newItem())
+			}
+			msgs = append(msgs, m)
+		}
+		want[fmt.Sprint(c.items)] = c.size
+	}
+	for range 5 * fc {
+		m := []Item{0}
+		for range 1 + rng.IntN(5) {
+			it := pool[rng.IntN(len(pool))]
+			if uses[it] < fc-1 {
+				uses[it]++
+				m = append(m, it)
+			}
+		}
+		msgs = append(msgs, m)
+	}
+	rng.Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
+	for _, m := range msgs {
+		rng.Shuffle(len(m), func(i, j int) { m[i], m[j] = m[j], m[i] })
+	}
+	return msgs, want
+}
+
+func TestPlantedCampaignsRecovered(t *testing.T) {
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 99))
+			fc := 5 + rng.IntN(30)
+			msgs, want := planted(rng, 1+rng.IntN(12), fc)
+			full := build(msgs, 1).Cut(fc)
+			pruned := build(msgs, fc).Cut(fc)
+			checkInvariants(t, msgs, full)
+			if !reflect.DeepEqual(full, pruned) {
+				t.Errorf("pruning at fc changed the cut")
+			}
+			got := make(map[string]int)
+			for _, c := range full {
+				got[fmt.Sprint(c.Items)] = c.Size
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("fc %d: got %v, want %v", fc, got, want)
+			}
+		})
+	}
+}
+
+func TestAutoCut(t *testing.T) {
+	tests := []struct{ n, want int }{
+		{-1, MinAutoCut}, {0, MinAutoCut}, {1, MinAutoCut}, {50_000, MinAutoCut},
+		{117_793, MinAutoCut}, {200_000, 17}, {PaperVolume, PaperCut},
+		{PaperVolume + 1, PaperCut + 1}, {12_000_000, 1019}, {10 * PaperVolume, 10 * PaperCut},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.n), func(t *testing.T) {
+			if got := AutoCut(tt.n); got != tt.want {
+				t.Errorf("AutoCut(%d) = %d, want %d", tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMerge(t *testing.T) {
+	day0 := []Campaign{{Items: []Item{1, 2, 3}, Size: 5}, {Items: []Item{4}, Size: 2}}
+	day1 := []Campaign{{Items: []Item{3, 1, 2}, Size: 7}, {Items: []Item{1, 2}, Size: 1}}
+	day2 := []Campaign{{Items: []Item{4}, Size: 3}, {Items: []Item{2, 3, 1}, Size: 1}}
+	tests := []struct {
+		name    string
+		windows [][]Campaign
+		want    []Merged
+	}{
+		{"none", nil, nil},
+		{"order-insensitive across windows", [][]Campaign{day0, day1, day2}, []Merged{
+			{Items: []Item{1, 2, 3}, Size: 13, Parts: []Part{{0, 0, 5}, {1, 0, 7}, {2, 1, 1}}},
+			{Items: []Item{4}, Size: 5, Parts: []Part{{0, 1, 2}, {2, 0, 3}}},
+			{Items: []Item{1, 2}, Size: 1, Parts: []Part{{1, 1, 1}}},
+		}},
+		{"window order decides output order only", [][]Campaign{day2, day1}, []Merged{
+			{Items: []Item{4}, Size: 3, Parts: []Part{{0, 0, 3}}},
+			{Items: []Item{1, 2, 3}, Size: 8, Parts: []Part{{0, 1, 1}, {1, 0, 7}}},
+			{Items: []Item{1, 2}, Size: 1, Parts: []Part{{1, 1, 1}}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Merge(tt.windows); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if !slices.Equal(day1[0].Items, []Item{3, 1, 2}) {
+		t.Errorf("Merge modified its input")
+	}
+}
+
+func TestInterner(t *testing.T) {
+	var in Interner
+	if _, ok := in.Lookup(1, "x"); ok {
+		t.Fatal("empty Interner found a pair")
+	}
+	const n = 5000
+	for i := range n {
+		for typ := range uint8(3) {
+			want := Item(i*3 + int(typ))
+			if got := in.Intern(typ, fmt.Sprint(i)); got != want {
+				t.Fatalf("Intern(%d, %d) = %d, want %d", typ, i, got, want)
+			}
+		}
+	}
+	if in.Len() != 3*n {
+		t.Errorf("Len %d", in.Len())
+	}
+	for i := range n {
+		for typ := range uint8(3) {
+			it, ok := in.Lookup(typ, fmt.Sprint(i))
+			gt, gv, pok := in.Pair(it)
+			if !ok || !pok || gt != typ || gv != fmt.Sprint(i) || in.Intern(typ, fmt.Sprint(i)) != it {
+				t.Fatalf("round trip of (%d, %d): %d %v → (%d, %q)", typ, i, it, ok, gt, gv)
+			}
+		}
+	}
+	if _, _, ok := in.Pair(3 * n); ok {
+		t.Error("Pair of an unknown item")
+	}
+	if a, b := in.Intern(1, ""), in.Intern(2, ""); a == b {
+		t.Error("empty values of two types collide")
+	}
+	var other Interner
+	got := Reintern(&other, &in, []Item{5, 1 << 30, 0})
+	if len(got) != 2 {
+		t.Fatalf("Reintern: %v", got)
+	}
+	if typ, v, _ := other.Pair(got[0]); typ != 2 || v != "1" {
+		t.Errorf("Reintern: (%d, %q)", typ, v)
+	}
+}
