@@ -40,6 +40,9 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzScan -fuzztime $(FUZZTIME) ./spool/zframe
 	$(GO) test -run XXX -fuzz FuzzReader -fuzztime $(FUZZTIME) ./spool/mbox
 	$(GO) test -run XXX -fuzz FuzzRoundTrip -fuzztime $(FUZZTIME) ./spool/mbox
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./spool/ship
+	$(GO) test -run XXX -fuzz FuzzRequests -fuzztime $(FUZZTIME) ./miner/collect
+	$(GO) test -run XXX -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./miner/features
 
 bench: build
 	$(GO) test -run XXX -bench . -benchmem ./...
