@@ -4,6 +4,7 @@
 //	spampots sensor [flags]     run a sensor (SMTP open relay), optionally shipping
 //	spampots ship [flags]       ship a spool's closed segments to the collector
 //	spampots collect [flags]    receive segments and heartbeats into the archive
+//	spampots mine [flags] IN... group spam into campaigns (FPCluster)
 //	spampots help [command]     describe a command
 package main
 
@@ -24,6 +25,7 @@ var commands = map[string]command{
 	"sensor":  {"run a honeypot sensor: open SMTP relay that captures and spools every message", runSensor},
 	"ship":    {"ship closed spool segments to the collector over HTTPS, resumable, rate-limited", runShip},
 	"collect": {"run the collector: receive sensors' segments and heartbeats over HTTPS into the archive and the store", runCollect},
+	"mine":    {"mine spam campaigns from mbox files (FP-tree per day, merged across days) into campaigns.jsonl and assignments.tsv", runMine},
 }
 
 func main() {
