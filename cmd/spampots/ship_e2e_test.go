@@ -278,6 +278,18 @@ func TestShipEndToEnd(t *testing.T) {
 	if _, ok := hb.Ports[port]; len(hb.Listeners) != 1 || !ok || hb.Version == "" || hb.DiskFreeBytes == 0 { // sent at start: counters still 0
 		t.Errorf("heartbeat %+v", hb)
 	}
+
+	// The whole path: the miner reads what the collector archived.
+	mined := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := runMine([]string{"--out", mined, archive}, &out, &errOut); code != 0 {
+		t.Fatalf("mine: exit %d\n%s", code, errOut.String())
+	}
+	rows, _ := os.ReadFile(filepath.Join(mined, "assignments.tsv"))
+	if n := strings.Count(string(rows), "\n"); n != 1+3 {
+		t.Errorf("assignments.tsv has %d lines, want a header and the 3 messages:\n%s", n, rows)
+	}
+	t.Logf("mined from the archive: %s", strings.TrimSpace(out.String()))
 }
 
 // TestShipBacklogAndCollectorCrash: segments pile up while the collector
