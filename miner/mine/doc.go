@@ -12,8 +12,10 @@
 //     promise); anything else is plain text.
 //  2. Workers (Config.Workers) extract each message's features and its
 //     time: Envelope.SensorTime when set, else the Date header parsed by
-//     net/mail.ParseDate, else the asctime date at the end of the mbox
-//     From_ line (read as UTC), else none ("undated").
+//     net/mail.ParseDate when plausible (1990-2099, and within a week of
+//     the From_ line's receipt time when there is one: senders forge it),
+//     else the asctime date at the end of the mbox From_ line (read as
+//     UTC), else none ("undated").
 //  3. One collector, taking the workers' batches back in input order,
 //     assigns each message to its window (its time truncated to
 //     Config.Window, in UTC; undated messages share one window) and interns

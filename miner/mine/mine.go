@@ -548,21 +548,37 @@ func extract(it *item) {
 		it.bad = BadNoHeaders
 	}
 	it.feats = features.Extract(msg, &it.env, make([]features.Feature, 0, features.NumTypes))
-	if !it.env.SensorTime.IsZero() {
-		it.t = it.env.SensorTime.Unix()
-	} else if d := dateHeader(msg); d != "" {
-		if t, err := mail.ParseDate(d); err == nil {
-			it.t = t.Unix()
-		}
-	}
-	if it.t == noTime {
-		if t, ok := fromLineTime(it.fromLine); ok {
-			it.t = t.Unix()
-		}
-	}
+	it.t = messageTime(&it.env, msg, it.fromLine)
 	it.fromLine = ""
 	it.msg = nil
 	it.env = mbox.Envelope{}
+}
+
+// maxDateSkew is how far a Date header may stand from the From_ line's
+// receipt time before it is taken for forged.
+const maxDateSkew = 7 * 24 * time.Hour
+
+// messageTime dates a message for windowing: X-Sensor-Time (the sensor's
+// clock) when there is one, else its Date header, else the From_ line. A
+// Date the sender forged is not believed: one before 1990 or after 2100,
+// or more than maxDateSkew from the From_ line's receipt time (the TREC
+// corpus holds 1970 and year-9744 dates, which would each open a window
+// of their own) gives way to the From_ line.
+func messageTime(env *mbox.Envelope, msg []byte, fromLine string) int64 {
+	if !env.SensorTime.IsZero() {
+		return env.SensorTime.Unix()
+	}
+	received, haveReceived := fromLineTime(fromLine)
+	if d := dateHeader(msg); d != "" {
+		if t, err := mail.ParseDate(d); err == nil && t.Year() >= 1990 && t.Year() < 2100 &&
+			(!haveReceived || t.Sub(received).Abs() <= maxDateSkew) {
+			return t.Unix()
+		}
+	}
+	if haveReceived {
+		return received.Unix()
+	}
+	return noTime
 }
 
 // fromLineTime parses the asctime date ending a From_ line, "From

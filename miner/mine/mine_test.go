@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/spampots/spampots/spool/mbox"
 )
 
 // token is a random mixed alphanumeric run: masked to "*" by features.
@@ -290,5 +293,31 @@ func TestMergeAcrossWindows(t *testing.T) {
 		if c.Size != 60 || c.Days != 2 || len(c.Windows) != 2 || c.Windows[0] != "2007-04-02T00:00:00Z" {
 			t.Errorf("campaign %+v", c)
 		}
+	}
+}
+
+func TestMessageTime(t *testing.T) {
+	from := "From spammer@example.com Sun Apr  8 13:07:32 2007"
+	received := time.Date(2007, 4, 8, 13, 7, 32, 0, time.UTC).Unix()
+	tests := []struct {
+		name string
+		env  mbox.Envelope
+		msg  string
+		from string
+		want int64
+	}{
+		{"sensor time wins", mbox.Envelope{SensorTime: time.Unix(1e9, 0)}, "Date: Sun, 8 Apr 2007 13:00:00 +0000\n\nx", from, 1e9},
+		{"a plausible Date", mbox.Envelope{}, "Date: Sun, 8 Apr 2007 10:00:00 +0000\n\nx", from, time.Date(2007, 4, 8, 10, 0, 0, 0, time.UTC).Unix()},
+		{"a 1970 Date gives way to the From_ line", mbox.Envelope{}, "Date: Thu, 1 Jan 1970 00:00:00 +0000\n\nx", from, received},
+		{"a Date months away gives way", mbox.Envelope{}, "Date: Mon, 8 Oct 2007 10:00:00 +0000\n\nx", from, received},
+		{"no From_ line: the Date stands", mbox.Envelope{}, "Date: Mon, 8 Oct 2007 10:00:00 +0000\n\nx", "", time.Date(2007, 10, 8, 10, 0, 0, 0, time.UTC).Unix()},
+		{"year 9744 and no From_ line: undated", mbox.Envelope{}, "Date: Mon, 8 Oct 9744 10:00:00 +0000\n\nx", "", noTime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := messageTime(&tt.env, []byte(tt.msg), tt.from); got != tt.want {
+				t.Errorf("got %d, want %d", got, tt.want)
+			}
+		})
 	}
 }
