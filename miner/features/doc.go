@@ -59,9 +59,11 @@
 //     under a two-letter ccTLD with a short second level ("foo.com.br").
 //     Random local parts and host names vary per message; the format and
 //     the sending domain do not. Without an '@': "!" + masked value.
-//   - To: "<count bucket>;<display name>|<local shape>@*.<tld>". The
+//   - To: "<count bucket>;<name shape>|<local shape>@*.<tld>". The
 //     recipients differ by design inside a campaign, so only the count
-//     (1, 2-3, 4-7, 8+), the form of the first one and its TLD stay.
+//     (1, 2-3, 4-7, 8+), the form of the first one and its TLD stay; its
+//     display name, which is the recipient's (often its own local part),
+//     is reduced to its shape like a local part ("John Smith" → "aa").
 //   - X-Mail-From: the envelope sender (Envelope.MailFrom; else the
 //     X-Mail-From header; else Return-Path) as "<local shape>@<domain>",
 //     "<>" for the null sender.

@@ -412,7 +412,13 @@ func appendAddress(dst, v []byte, form int) []byte {
 			var tmp [256]byte
 			name = decodeWords(tmp[:0], name)
 		}
-		dst = appendMasked(dst, name)
+		if form == addrTo {
+			// A recipient's name is the recipient's, not the campaign's
+			// (often its own local part): only its shape stays.
+			dst = appendLocalShape(dst, name)
+		} else {
+			dst = appendMasked(dst, name)
+		}
 		dst = append(dst, '|')
 	}
 	dst = appendLocalShape(dst, addr[:at])
