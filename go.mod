@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/BurntSushi/toml v1.5.0
 	github.com/emersion/go-smtp v0.24.0
+	github.com/glaslos/ssdeep v0.4.0
 	github.com/klauspost/compress v1.20.1
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/prometheus/client_golang v1.25.0
