@@ -183,17 +183,29 @@ func (p *cuttingProxy) serve() {
 				limit = p.limit
 			}
 			go io.Copy(c, s)
-			var r io.Reader = c
+			// Counted as the bytes pass, not when the connection ends, so
+			// that a test reading the count after a reply sees them all.
+			var r io.Reader = countingReader{c, &p.upstream}
 			if limit >= 0 {
-				r = io.LimitReader(c, limit)
+				r = io.LimitReader(r, limit)
 			}
 			n, _ := io.Copy(s, r)
-			p.upstream.Add(n)
 			if limit >= 0 && n == limit {
 				p.made.Add(1) // cut: both ends closed by the defers
 			}
 		}()
 	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // TestShipEndToEnd: swaks → sensor → segment → shipper → collector, over
