@@ -156,19 +156,28 @@ func BenchmarkCampaignScores(b *testing.B) {
 	}
 }
 
-// TestEvaluatePrecision: on planted campaigns the miner assigns every
-// message and does not lump different campaigns together (B-cubed
-// precision). Its recall is what BenchmarkCampaignScores tracks.
-func TestEvaluatePrecision(t *testing.T) {
+// TestEvaluateSmall: on a small planted stream the miner assigns every
+// message, does not lump campaigns together (B-cubed precision) and
+// beats clustering by exact Subject. The full comparison, with the
+// ssdeep baseline and the F1 target, is BenchmarkCampaignScores.
+func TestEvaluateSmall(t *testing.T) {
 	stream, truth := Generate(1, GenConfig{Campaigns: 12, MaxSize: 600})
 	fp := mineLabels(t, stream)
 	if len(fp) != len(truth) {
 		t.Fatalf("miner labelled %d messages, want %d", len(fp), len(truth))
 	}
+	msgs, err := Split(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, r, f := BCubed(truth, fp)
-	t.Logf("FPCluster on %d planted messages: P %.4f R %.4f F1 %.4f", len(truth), p, r, f)
+	_, _, fs := BCubed(truth, ExactSubject(msgs))
+	t.Logf("%d planted messages: FPCluster P %.4f R %.4f F1 %.4f; exact Subject F1 %.4f", len(truth), p, r, f, fs)
 	if p < 0.9 {
 		t.Errorf("precision %.4f: campaigns lumped together", p)
+	}
+	if f <= fs {
+		t.Errorf("FPCluster F1 %.4f does not beat exact Subject %.4f", f, fs)
 	}
 }
 

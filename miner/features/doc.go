@@ -59,11 +59,15 @@
 //     under a two-letter ccTLD with a short second level ("foo.com.br").
 //     Random local parts and host names vary per message; the format and
 //     the sending domain do not. Without an '@': "!" + masked value.
-//   - To: "<count bucket>;<name shape>|<local shape>@*.<tld>". The
-//     recipients differ by design inside a campaign, so only the count
-//     (1, 2-3, 4-7, 8+), the form of the first one and its TLD stay; its
-//     display name, which is the recipient's (often its own local part),
-//     is reduced to its shape like a local part ("John Smith" → "aa").
+//   - To: "<count bucket>;<name shape>|<local shape>@*". The recipients
+//     differ by design inside a campaign, so only the count (1, 2-3, 4-7,
+//     8+) and the form of the first one stay: its display name, which is
+//     the recipient's (often its own local part), reduced to its shape
+//     like a local part ("John Smith" → "aa"), and no domain at all. A
+//     recipient's domain is the victim's: kept, even as a TLD, it takes a
+//     few frequent values that vary inside every campaign, so it sits high
+//     in the tree and splits campaigns (on the planted stream of
+//     miner/eval, B-cubed F1 0.53 with the TLD, 0.86 without).
 //   - X-Mail-From: the envelope sender (Envelope.MailFrom; else the
 //     X-Mail-From header; else Return-Path) as "<local shape>@<domain>",
 //     "<>" for the null sender.

@@ -77,8 +77,9 @@ func TestCollapse(t *testing.T) {
 			`rick.ames@AOL.com (Tomas Jacobs)`[5:], /* "ames@aol.com (Tomas Jacobs)" */
 		}, "tomas jacobs|a@aol.com"},
 		{"from ccTLD", From, "From", []string{"<x7@mx1.foo.com.br>", "<k2@foo.com.br>"}, "|x@foo.com.br"},
-		{"to", To, "To", []string{"<bob@a.example.com>", "alice@b.example.com"}, "1;|a@*.com"},
-		{"to count", To, "To", []string{"a@x.com, b@y.com", `<j@z.com>, k@z.com`}, "2-3;|a@*.com"},
+		{"to", To, "To", []string{"<bob@a.example.com>", "alice@b.example.de", "carol@yahoo.co.uk"}, "1;|a@*"},
+		{"to name shape", To, "To", []string{`"vquzbr" <vquzbr@x.com.br>`, `"alice" <alice@y.net>`}, "1;a|a@*"},
+		{"to count", To, "To", []string{"a@x.com, b@y.com", `<j@z.com>, k@z.org`}, "2-3;|a@*"},
 		{"cte", ContentTransferEncoding, "Content-Transfer-Encoding", []string{"7Bit", " 7bit "}, "7bit"},
 		{"x-mailer", XMailer, "X-Mailer", []string{
 			"Microsoft Outlook Express 6.00.2600.0000", "Microsoft Outlook Express 6.00.2900.2180",

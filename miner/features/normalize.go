@@ -463,7 +463,8 @@ func appendLocalShape(dst, l []byte) []byte {
 
 // appendDomain appends the registrable part of a domain, lower-cased: its
 // last two labels, or three under a two-letter country code whose second
-// level is short ("co.uk", "com.br"). With tldOnly, only "*.<tld>". An
+// level is short ("co.uk", "com.br"). With tldOnly, only "*" (the name is
+// kept for the form it marks: a recipient's). An
 // address literal becomes "[ip]".
 func appendDomain(dst, d []byte, tldOnly bool) []byte {
 	d = trimSpace(d)
@@ -478,9 +479,8 @@ func appendDomain(dst, d []byte, tldOnly bool) []byte {
 	if l1 < 0 {
 		return appendLower(dst, d, 64)
 	}
-	if tldOnly {
-		dst = append(dst, "*."...)
-		return appendLower(dst, d[l1+1:], 16)
+	if tldOnly { // a recipient's domain: the victim's, not the campaign's
+		return append(dst, '*')
 	}
 	l2 := lastIndexByte(d[:l1], '.')
 	from := l2 + 1
