@@ -21,8 +21,8 @@ import (
 //
 // SPAMPOTS_BENCH_MSGS sets the messages per round (default 50000).
 func BenchmarkSMTPSource(b *testing.B) {
-	src := postfixTool(&testing.T{}, "smtp-source")
-	sink := postfixTool(&testing.T{}, "smtp-sink")
+	src := postfixTool(b, "smtp-source")
+	sink := postfixTool(b, "smtp-sink")
 	msgs := 50000
 	if v, err := strconv.Atoi(os.Getenv("SPAMPOTS_BENCH_MSGS")); err == nil && v > 0 {
 		msgs = v
@@ -32,7 +32,7 @@ func BenchmarkSMTPSource(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", gosink, "../../bench/gosmtp-sink").CombinedOutput(); err != nil {
 		b.Fatalf("build gosmtp-sink: %v\n%s", err, out)
 	}
-	t := &testing.T{}
+	t := b
 	sensorAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
 	sinkAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
 	goAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))

@@ -103,7 +103,7 @@ func (l *logLines) wait(t *testing.T, s string, n int) {
 }
 
 // freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T, network, host string) int {
+func freePort(t testing.TB, network, host string) int {
 	t.Helper()
 	l, err := net.Listen(network, net.JoinHostPort(host, "0"))
 	if err != nil {
@@ -224,7 +224,7 @@ func readSpool(t *testing.T, dir string) ([]*mbox.Entry, []spool.Event) {
 	return entries, events
 }
 
-func readZstd(t *testing.T, dec *zstd.Decoder, path string) []byte {
+func readZstd(t testing.TB, dec *zstd.Decoder, path string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -239,7 +239,7 @@ func readZstd(t *testing.T, dec *zstd.Decoder, path string) []byte {
 
 // need skips a test whose real client is not installed (make deps installs
 // them all; CI runs with them).
-func need(t *testing.T, tools ...string) {
+func need(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -251,7 +251,7 @@ func need(t *testing.T, tools ...string) {
 	}
 }
 
-func run(t *testing.T, name string, args ...string) string {
+func run(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
 	if err != nil {

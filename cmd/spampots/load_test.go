@@ -26,7 +26,7 @@ import (
 
 // postfixTool finds a Postfix test program (smtp-source, smtp-sink), which
 // Debian installs in /usr/sbin.
-func postfixTool(t *testing.T, name string) string {
+func postfixTool(t testing.TB, name string) string {
 	t.Helper()
 	if p, err := exec.LookPath(name); err == nil {
 		return p
@@ -353,7 +353,7 @@ func TestSlowClients(t *testing.T) {
 	}
 }
 
-func rssKiB(t *testing.T, pid int) int {
+func rssKiB(t testing.TB, pid int) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func BenchmarkSessionRSS(b *testing.B) {
 			b.Skipf("open-file limit: %v", err)
 		}
 	}
-	t := &testing.T{}
+	t := b
 	tmp := b.TempDir()
 	gosink := filepath.Join(tmp, "gosmtp-sink")
 	if out, err := exec.Command("go", "build", "-o", gosink, "../../bench/gosmtp-sink").CombinedOutput(); err != nil {

@@ -32,11 +32,11 @@ import (
 //
 //	go test -run XXX -bench ShipIngest -benchtime 2x ./cmd/spampots
 func BenchmarkShipIngest(b *testing.B) {
-	need(&testing.T{}, "curl")
+	need(b, "curl")
 	const sensors = 50
 	msgs := corpusMessages(b, 26698)
 	archive := b.TempDir()
-	t := &testing.T{}
+	t := b
 	caddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
 	tokens := make([]string, sensors)
 	for i := range tokens {
@@ -206,10 +206,10 @@ func corpusMessages(b *testing.B, n int) [][]byte {
 //
 //	go test -run XXX -bench ShipAtCap -benchtime 3x ./cmd/spampots
 func BenchmarkShipAtCap(b *testing.B) {
-	need(&testing.T{}, "curl")
+	need(b, "curl")
 	msgs := corpusMessages(b, 2000)
 	archive := b.TempDir()
-	t := &testing.T{}
+	t := b
 	caddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
 	tok, sum := collect.NewToken()
 	if err := collect.AddSensor(filepath.Join(archive, "sensors.toml"), collect.SensorConf{ID: "B-00", TokenSHA256: sum}); err != nil {

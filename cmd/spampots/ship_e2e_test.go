@@ -27,7 +27,7 @@ import (
 
 // collectorProc is a running `spampots collect`.
 type collectorProc struct {
-	t       *testing.T
+	t       testing.TB
 	cmd     *exec.Cmd
 	addr    string
 	archive string
@@ -42,7 +42,7 @@ var (
 )
 
 // initCollector creates an archive with one sensor and returns its token.
-func initCollector(t *testing.T, archive, addr, sensorID string) string {
+func initCollector(t testing.TB, archive, addr, sensorID string) string {
 	t.Helper()
 	out := run(t, binPath, "collect", "--init", "--archive", archive, "--listen", addr, "--sensor-id", sensorID)
 	m := tokenRE.FindStringSubmatch(out)
@@ -53,7 +53,7 @@ func initCollector(t *testing.T, archive, addr, sensorID string) string {
 }
 
 // startCollector runs the collector on addr over archive.
-func startCollector(t *testing.T, archive, addr string) *collectorProc {
+func startCollector(t testing.TB, archive, addr string) *collectorProc {
 	t.Helper()
 	cmd := exec.Command(binPath, "collect", "--archive", archive, "--listen", addr, "--log-level", "info")
 	stdout, err := cmd.StdoutPipe()
@@ -111,7 +111,7 @@ func (c *collectorProc) stop() {
 }
 
 // archived returns the SHA-256 of every segment in the collector's archive.
-func archived(t *testing.T, archive string) map[string]string {
+func archived(t testing.TB, archive string) map[string]string {
 	t.Helper()
 	got := map[string]string{}
 	filepath.Walk(archive, func(path string, info os.FileInfo, err error) error {
@@ -127,7 +127,7 @@ func archived(t *testing.T, archive string) map[string]string {
 }
 
 // segmentHashes returns name -> SHA-256 of the segment files in dir.
-func segmentHashes(t *testing.T, dir string) map[string]string {
+func segmentHashes(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.zst"))
 	m := map[string]string{}
