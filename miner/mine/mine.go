@@ -518,7 +518,7 @@ func decompress(r io.Reader) (io.Reader, func(), error) {
 	head, _ := br.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, zstdMagic):
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			return nil, nil, err
 		}
