@@ -64,10 +64,7 @@ func collectMain(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := flag.NewFlagSet("collect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := collectOptions{maxUpload: collect.DefaultMaxUpload}
-	var (
-		configPath = fs.String("config", "", "read settings from this file (name = value lines, names as the flags); flags given here win")
-		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
-	)
+	common := addCommonFlags(fs)
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8443", "host:port to serve HTTPS on (TLS 1.3 only)")
 	fs.StringVar(&o.archive, "archive", "", "archive directory: segments, incoming/ uploads, tls/ (required)")
 	fs.StringVar(&o.sensors, "sensors", "", "sensors file, [[sensor]] tables of id, token_sha256, partner, location (default ARCHIVE/sensors.toml)")
@@ -88,7 +85,7 @@ func collectMain(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			"the store. SIGTERM/SIGINT shut down.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	log, errs, exit := parseArgs(fs, args, configPath, logLevel, stderr)
+	log, errs, exit := common.parse(fs, args, stderr)
 	if exit >= 0 {
 		return exit
 	}

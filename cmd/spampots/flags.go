@@ -128,12 +128,25 @@ func loadConfigFile(fs *flag.FlagSet, path string, explicit map[string]bool) err
 	return errors.Join(errs...)
 }
 
-// parseArgs parses a subcommand's flags, then its --config file (flags
-// given on the command line win), then --log-level, and returns the logger
-// and the problems found so far: the caller adds its own and reports them
-// all at once. exit >= 0 means the command ends now (0 after --help, 2 on
-// a flag the flag package refused).
-func parseArgs(fs *flag.FlagSet, args []string, configPath, logLevel *string, stderr io.Writer) (log *slog.Logger, errs []error, exit int) {
+// commonFlags are the --config and --log-level flags every long-running
+// subcommand has.
+type commonFlags struct{ configPath, logLevel *string }
+
+// addCommonFlags registers --config and --log-level on fs.
+func addCommonFlags(fs *flag.FlagSet) commonFlags {
+	return commonFlags{
+		configPath: fs.String("config", "", "read settings from this file (name = value lines, names as the flags); flags given here win"),
+		logLevel:   fs.String("log-level", "info", "debug, info, warn or error"),
+	}
+}
+
+// parse parses a subcommand's flags, then its --config file (flags given
+// on the command line win), then --log-level, and returns the logger and
+// the problems found so far: the caller adds its own and reports them all
+// at once. exit >= 0 means the command ends now (0 after --help, 2 on a
+// flag the flag package refused).
+func (c commonFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer) (log *slog.Logger, errs []error, exit int) {
+	configPath, logLevel := c.configPath, c.logLevel
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, 0

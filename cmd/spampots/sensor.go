@@ -29,8 +29,8 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sensor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	d := smtp.Defaults()
+	common := addCommonFlags(fs)
 	var (
-		configPath = fs.String("config", "", "read settings from this file (name = value lines, names as the flags); flags given here win")
 		id         = fs.String("id", "XX-01", "sensor id written into every record (X-Sensor-Id)")
 		spoolDir   = fs.String("spool", "/var/lib/spampots/spool", "spool directory (segments in open/ then closed/)")
 		listen     = append([]string(nil), defaultListen...)
@@ -51,7 +51,6 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		maxPending = int64(256 << 10)
 		loops      = fs.Int("loops", 1, "event loops (0: one per CPU); one serves thousands of sessions on a low-end sensor")
 		procs      = fs.Int("procs", 1, "threads running Go code at once (GOMAXPROCS; 0: one per CPU): one keeps the loop, the spool writer and the runtime from waking each other across cores")
-		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
 		metricsAt  = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port at /metrics, plain HTTP (empty: off)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
 	)
@@ -64,7 +63,7 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: spampots sensor [flags]\n\nRun a honeypot sensor: it plays an open SMTP relay, accepts every message,\ndelivers none, and writes each one with its X- headers to zstd mbox spool\nsegments. SIGHUP closes the current segment; SIGTERM/SIGINT shut down.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	log, errs, exit := parseArgs(fs, args, configPath, logLevel, stderr)
+	log, errs, exit := common.parse(fs, args, stderr)
 	if exit >= 0 {
 		return exit
 	}

@@ -132,20 +132,19 @@ func buildVersion() string {
 func runShip(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ship", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	common := addCommonFlags(fs)
 	var (
-		configPath    = fs.String("config", "", "read settings from this file (name = value lines, names as the flags); flags given here win")
 		id            = fs.String("id", "XX-01", "sensor id: the id of the segments' names and Spampots-Sensor")
 		spoolDir      = fs.String("spool", "/var/lib/spampots/spool", "spool directory (ships closed/, never touches open/)")
 		metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port at /metrics (empty: off)")
 		once          = fs.Bool("once", false, "ship the backlog once and exit (for cron, or to measure)")
-		logLevel      = fs.String("log-level", "info", "debug, info, warn or error")
 		opts          = shipFlags(fs)
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: spampots ship --ship-to https://host:port [flags]\n\nShip the closed segments of a spool to the collector: resumable HTTPS uploads\nnamed by SHA-256, oldest first, rate-limited, plus a heartbeat every minute.\nNothing but the collector is ever dialled. SIGTERM/SIGINT stop; an upload\ncut short resumes where it stopped.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	log, errs, exit := parseArgs(fs, args, configPath, logLevel, stderr)
+	log, errs, exit := common.parse(fs, args, stderr)
 	if exit >= 0 {
 		return exit
 	}
