@@ -3,6 +3,10 @@ package main
 // Command table entry (added to main.go by its owner):
 //
 //	"mine": {"mine spam campaigns from mbox files (FP-tree per day, merged across days) into campaigns.jsonl and assignments.tsv", runMine},
+//
+// The summary above predates the report: the command also writes the
+// paper's Table 1 and §3 analyses (CSV, SVG, report.html) unless
+// --report=false.
 
 import (
 	"context"
@@ -18,10 +22,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spampots/spampots/miner/mine"
+	"github.com/spampots/spampots/miner/report"
 )
 
 // mineExts are the file names a directory input is walked for.
@@ -31,10 +38,13 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mine", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		out      = fs.String("out", "", "output directory for campaigns.jsonl, assignments.tsv and summary.json (required)")
+		out      = fs.String("out", "", "output directory for campaigns.jsonl, assignments.tsv, summary.json and the report (required)")
 		cut      = fs.String("cut", "auto", "cut frequency f_c: a number >= 1, or auto (scaled to each window's volume, at least 10)")
 		window   = fs.Duration("window", 24*time.Hour, "mining window: messages are grouped by their time truncated to this (UTC)")
 		workers  = fs.Int("workers", 0, "goroutines extracting features and building windows (0: GOMAXPROCS)")
+		iatMax   = fs.Duration("iat-max", mine.DefaultIATMax, "burst threshold IAT_max (paper §3.2): a gap longer than this between consecutive messages of a campaign starts a new burst")
+		doReport = fs.Bool("report", true, "also write the paper's Table 1 and §3 analyses: CSV tables, SVG figures and report.html")
+		nfCuts   = fs.String("nf-cuts", "auto", "cut frequencies f for N(f) (Fig. 2), comma-separated; auto: 1, 2, 5, 10, ... up to 10^6; none: skip (trees are built down to the smallest f, so small values cost memory)")
 		logLevel = fs.String("log-level", "info", "debug, info, warn or error")
 	)
 	fs.Usage = func() {
@@ -61,9 +71,22 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("log-level: %w", err))
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Log lines go through the progress bar, which clears its line first.
+	bar := &progressBar{w: stderr, done: make(chan struct{})}
+	log := slog.New(slog.NewTextHandler(bar, &slog.HandlerOptions{Level: level}))
 
-	cfg := mine.Config{Window: *window, Workers: *workers, Logger: log}
+	cfg := mine.Config{Window: *window, Workers: *workers, IATMax: *iatMax, Logger: log}
+	if *iatMax <= 0 {
+		errs = append(errs, errors.New("iat-max must be positive"))
+	}
+	if *doReport {
+		curve, err := parseCuts(*nfCuts)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		cfg.CutCurve = curve
+		cfg.TreeNodes = treeNodes
+	}
 	if *cut != "auto" {
 		n, err := strconv.Atoi(*cut)
 		if err != nil || n < 1 {
@@ -93,12 +116,30 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	cfg.Progress = new(mine.Progress)
+	var ticks <-chan time.Time
+	if isTerminal(stderr) {
+		tk := time.NewTicker(progressEvery)
+		defer tk.Stop()
+		ticks = tk.C
+	}
+	bar.start(cfg.Progress, inputSize(inputs), time.Now(), ticks)
 	res, err := mine.Run(ctx, cfg, inputs)
 	if err != nil {
+		bar.stop()
 		log.Error("mine", "err", err)
 		return 1
 	}
-	if err := res.WriteDir(*out); err != nil {
+	bar.phase("writing")
+	err = res.WriteDir(*out)
+	reportSeconds := 0.0
+	if err == nil && *doReport {
+		t0 := time.Now()
+		err = report.Analyze(res).WriteDir(*out)
+		reportSeconds = time.Since(t0).Seconds()
+	}
+	bar.stop()
+	if err != nil {
 		log.Error("mine: writing output", "err", err)
 		return 1
 	}
@@ -111,9 +152,197 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 	if s.Seconds > 0 {
 		rate = float64(s.Messages) / s.Seconds
 	}
-	fmt.Fprintf(stdout, "mine: %d messages (%d bad, %d input errors), %d windows, %d campaigns (%d before merge) holding %d messages, %.1fs, %.0f msgs/s\n",
+	fmt.Fprintf(stdout, "mine: %d messages (%d bad, %d input errors), %d windows, %d campaigns (%d before merge) holding %d messages, %.1fs, %.0f msgs/s",
 		s.Messages, bad, len(s.InputErrors), s.Windows, s.Campaigns, s.CampaignsBeforeMerge, s.InCampaigns, s.Seconds, rate)
+	if *doReport {
+		fmt.Fprintf(stdout, ", report %.1fs", reportSeconds)
+	}
+	fmt.Fprintln(stdout)
 	return 0
+}
+
+// treeNodes is how many nodes of the largest window's tree Fig. 1 shows.
+const treeNodes = 30
+
+// parseCuts reads --nf-cuts.
+func parseCuts(v string) ([]int, error) {
+	switch v {
+	case "none", "":
+		return nil, nil
+	case "auto":
+		var fs []int
+		for p := 1; p <= 1_000_000; p *= 10 {
+			fs = append(fs, p, 2*p, 5*p)
+		}
+		return fs[:len(fs)-2], nil
+	}
+	var fs []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("nf-cuts: want auto, none or numbers >= 1 separated by commas, got %q", v)
+		}
+		fs = append(fs, n)
+	}
+	return fs, nil
+}
+
+// inputSize is the total size of the inputs when all are regular files,
+// else -1 (standard input, pipes): the progress bar's denominator.
+func inputSize(inputs []mine.Input) int64 {
+	var total int64
+	for _, in := range inputs {
+		if in.Name == "-" {
+			return -1
+		}
+		st, err := os.Stat(in.Name)
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		total += st.Size()
+	}
+	return total
+}
+
+// isTerminal reports whether w is a terminal (a character device; no
+// golang.org/x/term in go.mod).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar redraws one status line on a terminal at each tick: the
+// bytes of the inputs read (a bar, MB/s and ETA when their total size is
+// known), the messages, then the windows mined, then the phase. Off a
+// terminal (no ticks) it draws nothing; the one-line summary on stdout is
+// the whole account.
+type progressBar struct {
+	w     io.Writer
+	done  chan struct{}
+	wg    sync.WaitGroup
+	label atomic.Pointer[string]
+
+	mu    sync.Mutex // serialises the redraws and Write
+	drawn bool       // a status line is on the terminal
+}
+
+const progressEvery = 200 * time.Millisecond
+
+// startProgress returns a bar drawing p on w at each of ticks until stop;
+// nil ticks draw nothing.
+func startProgress(w io.Writer, p *mine.Progress, total int64, start time.Time, ticks <-chan time.Time) *progressBar {
+	b := &progressBar{w: w, done: make(chan struct{})}
+	b.start(p, total, start, ticks)
+	return b
+}
+
+func (b *progressBar) start(p *mine.Progress, total int64, start time.Time, ticks <-chan time.Time) {
+	if ticks == nil {
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for {
+			select {
+			case <-b.done:
+				b.clear()
+				return
+			case now := <-ticks:
+				st := progressState{
+					Bytes: p.InputBytes.Load(), Total: total, Messages: p.Messages.Load(),
+					Windows: p.Windows.Load(), WindowsDone: p.WindowsDone.Load(), Elapsed: now.Sub(start),
+				}
+				if l := b.label.Load(); l != nil {
+					st.Phase = *l
+				}
+				b.mu.Lock()
+				fmt.Fprint(b.w, "\r"+progressLine(st)+"\x1b[K")
+				b.drawn = true
+				b.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// clear erases the status line, if one is drawn.
+func (b *progressBar) clear() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\x1b[K")
+		b.drawn = false
+	}
+}
+
+// Write writes p (a log line) below nothing: it clears the status line
+// first; the next tick redraws it.
+func (b *progressBar) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\x1b[K")
+		b.drawn = false
+	}
+	return b.w.Write(p)
+}
+
+// phase names what follows mining, e.g. writing the outputs.
+func (b *progressBar) phase(s string) { b.label.Store(&s) }
+
+// stop clears the line and ends the redraws.
+func (b *progressBar) stop() {
+	select {
+	case <-b.done:
+	default:
+		close(b.done)
+	}
+	b.wg.Wait()
+}
+
+// progressState is one snapshot for progressLine.
+type progressState struct {
+	Bytes, Total         int64 // input bytes read, and their total (-1: unknown)
+	Messages             int64
+	Windows, WindowsDone int64
+	Elapsed              time.Duration
+	Phase                string
+}
+
+// progressLine renders a snapshot: while reading, "[=====>    ]  45%
+// 12345 msgs  23.4 MB/s  ETA 0:12" (no bar, percentage or ETA without a
+// total); then "12345 msgs, windows 12/44"; then the phase.
+func progressLine(s progressState) string {
+	secs := s.Elapsed.Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(s.Bytes) / 1e6 / secs
+	}
+	switch {
+	case s.Phase != "":
+		return fmt.Sprintf("mine: %d msgs, %s", s.Messages, s.Phase)
+	case s.Windows > 0:
+		return fmt.Sprintf("mine: %d msgs, windows %d/%d", s.Messages, s.WindowsDone, s.Windows)
+	case s.Total <= 0:
+		return fmt.Sprintf("mine: %d msgs  %.1f MB/s", s.Messages, rate)
+	}
+	frac := min(float64(s.Bytes)/float64(s.Total), 1)
+	const width = 24
+	n := int(frac * width)
+	bar := strings.Repeat("=", n)
+	if n < width {
+		bar += ">" + strings.Repeat(" ", width-n-1)
+	}
+	eta := "?"
+	if s.Bytes > 0 {
+		left := time.Duration(float64(s.Elapsed) * float64(s.Total-s.Bytes) / float64(s.Bytes)).Round(time.Second)
+		eta = fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)
+	}
+	return fmt.Sprintf("mine: [%s] %3.0f%%  %d msgs  %.1f MB/s  ETA %s", bar, 100*frac, s.Messages, rate, eta)
 }
 
 // mineInputs expands the command line inputs: files as given, directories

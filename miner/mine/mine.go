@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -39,8 +40,37 @@ type Config struct {
 	// MaxEntry bounds one mbox entry's bytes (mbox.Reader.MaxEntry); 0
 	// means mbox.DefaultMaxEntry. Larger entries are counted as too_large.
 	MaxEntry int
+	// IATMax is the burst threshold IAT_max of §3.2: two messages of a
+	// campaign, consecutive in time, more than IATMax apart are in
+	// different bursts. 0 means DefaultIATMax.
+	IATMax time.Duration
+	// CutCurve lists cut frequencies f at which every window's tree is cut
+	// again, for N(f) of §3.1 (Fig. 2), in Result.Curve. Trees are then
+	// built with minSupport min(f_c, smallest f), so each N(f) is exact
+	// (fptree's pruning rule); an f of 1 keeps the whole tree. Values
+	// below 1 are dropped. nil: no curve.
+	CutCurve []int
+	// TreeNodes, when positive, keeps the top of the largest window's tree
+	// in Result.Tree (Fig. 1): its TreeNodes most frequent nodes of depth
+	// at most TreeDepth, and the paths down to the cut points of its
+	// TreePaths largest campaigns.
+	TreeNodes int
+	// Progress, when not nil, is updated while Run reads and mines.
+	Progress *Progress
 	// Logger receives progress and input problems; nil discards them.
 	Logger *slog.Logger
+}
+
+// DefaultIATMax is the paper's IAT_max (§3.2): 2000 seconds.
+const DefaultIATMax = 2000 * time.Second
+
+// Progress is Run's progress, for a display polling it from another
+// goroutine.
+type Progress struct {
+	InputBytes  atomic.Int64 // bytes read from the inputs as stored (compressed)
+	Messages    atomic.Int64 // messages read
+	Windows     atomic.Int64 // windows to build and cut, once reading is done
+	WindowsDone atomic.Int64 // windows built and cut
 }
 
 // Input is one mbox to mine. Open is called once, when its turn comes.
@@ -64,7 +94,10 @@ const (
 	BadNoHeaders = "no_headers"
 )
 
-const noTime = math.MinInt64
+// NoTime is the time of an undated message in Columns.Time.
+const NoTime = math.MinInt64
+
+const noTime = NoTime
 
 // UndatedWindow is the label of the window of messages without a time.
 const UndatedWindow = "undated"
@@ -78,14 +111,17 @@ type InputError struct {
 
 // WindowStat is one window's mining.
 type WindowStat struct {
-	Window    string `json:"window"` // start, RFC 3339 UTC, or "undated"
-	Messages  int    `json:"messages"`
-	Cut       int    `json:"cut"`
-	Nodes     int    `json:"nodes"`
-	Campaigns int    `json:"campaigns"`
+	Window   string `json:"window"` // start, RFC 3339 UTC, or "undated"
+	Messages int    `json:"messages"`
+	Cut      int    `json:"cut"`
+	// Nodes counts the tree as built, root included: pruned at f_c, or at
+	// the smallest Config.CutCurve f when that is smaller.
+	Nodes     int `json:"nodes"`
+	Campaigns int `json:"campaigns"`
 }
 
-// Summary is the run's accounting, written as summary.json.
+// Summary is the run's accounting, written as summary.json. Seconds is the
+// only field that varies between runs on the same input.
 type Summary struct {
 	Inputs               int            `json:"inputs"`
 	Messages             int            `json:"messages"`
@@ -94,6 +130,9 @@ type Summary struct {
 	InputErrors          []InputError   `json:"input_errors"`
 	Windows              int            `json:"windows"`
 	Window               string         `json:"window"`
+	IATMaxSeconds        float64        `json:"iat_max_seconds"`
+	Bytes                int64          `json:"bytes"`
+	SourceIPs            int            `json:"source_ips"`
 	CampaignsBeforeMerge int            `json:"campaigns_before_merge"`
 	Campaigns            int            `json:"campaigns"`
 	InCampaigns          int            `json:"messages_in_campaigns"`
@@ -113,32 +152,113 @@ type Ref struct {
 	N     int    `json:"n"`
 }
 
-// Campaign is one merged campaign, a line of campaigns.jsonl.
-type Campaign struct {
-	ID         string      `json:"id"`
-	Size       int         `json:"size"`
-	Windows    []string    `json:"windows"`
-	Days       int         `json:"days"` // distinct UTC dates of its dated messages
-	FirstSeen  *time.Time  `json:"first_seen,omitempty"`
-	LastSeen   *time.Time  `json:"last_seen,omitempty"`
-	Attributes []Attribute `json:"attributes"`
-	Samples    []Ref       `json:"samples"` // its first messages in input order, at most MaxSamples
+// Count is a value and the number of a campaign's messages holding it.
+type Count struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
 }
 
-// MaxSamples bounds Campaign.Samples.
-const MaxSamples = 5
+// Campaign is one merged campaign, a line of campaigns.jsonl.
+type Campaign struct {
+	ID        string     `json:"id"`
+	Size      int        `json:"size"` // T(c) of §3.1: its messages
+	Bytes     int64      `json:"bytes"`
+	Windows   []string   `json:"windows"`
+	Days      int        `json:"days"` // days active: distinct UTC dates of its dated messages
+	FirstSeen *time.Time `json:"first_seen,omitempty"`
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
+	// DurationHours is D(c) of §3.1, last_seen − first_seen in hours; 0
+	// for a campaign with fewer than two dated messages.
+	DurationHours float64 `json:"duration_hours"`
+	// Bursts is the number of bursts of §3.2: runs of its dated messages,
+	// in time order, whose consecutive gaps are at most IAT_max
+	// (Summary.IATMaxSeconds). 0 when it has no dated message.
+	Bursts     int         `json:"bursts"`
+	Attributes []Attribute `json:"attributes"`
+	// TopSubjects are its most frequent raw Subject values (first Subject
+	// field, unfolded, trimmed, at most MaxSubject bytes), at most MaxTop,
+	// by count then first appearance; messages without Subject are not
+	// counted.
+	TopSubjects []Count `json:"top_subjects"`
+	// SourceIPs is the number of distinct source IPs of its messages (see
+	// sourceIP), TopSourceIPs the most frequent, at most MaxTop.
+	SourceIPs    int     `json:"source_ips"`
+	TopSourceIPs []Count `json:"top_source_ips"`
+	// Countries and ASNs count the sensor's X-Src-CC and X-Src-ASN of its
+	// messages, at most MaxTop each; empty for messages not captured by a
+	// sensor or not enriched.
+	Countries []Count `json:"countries"`
+	ASNs      []Count `json:"asns"`
+	Samples   []Ref   `json:"samples"` // its first messages in input order, at most MaxSamples
+}
+
+// MaxSamples bounds Campaign.Samples; MaxTop bounds the Campaign's top
+// lists.
+const (
+	MaxSamples = 5
+	MaxTop     = 5
+)
 
 // Result is a finished run: the summary, the campaigns by rank, and every
 // message's campaign.
 type Result struct {
 	Summary   Summary
 	Campaigns []Campaign
+	// IATMax is the burst threshold the campaigns' Bursts were counted with.
+	IATMax time.Duration
+	// Curve is N(f) per window, when Config.CutCurve was set.
+	Curve *CutCurve
+	// Tree is the top of the largest window's tree, when Config.TreeNodes
+	// was set and some window has messages.
+	Tree *TreeTop
 
 	inputs     []string
 	inputStart []int   // inputStart[i]: global index of input i's first message
 	msgInput   []int32 // per message: its input
 	msgCamp    []int32 // per message: index into Campaigns, -1 for none
+	msgTime    []int64 // per message: Unix microseconds, or noTime
+	msgBytes   []int32 // per message: bytes as stored, 0 when too large
+	msgSrc     []int32 // per message: source IP id in srcs, -1 for none
+	msgSubj    []int32 // per message: Subject id in subjects, -1 for none
+	msgCC      []int32 // per message: X-Src-CC id in ccs, -1 for none
+	msgASN     []int32 // per message: X-Src-ASN id in asns, -1 for none
+	srcs       fptree.Interner
+	subjects   fptree.Interner
+	ccs        fptree.Interner
+	asns       fptree.Interner
 }
+
+// CutCurve is N(f) of §3.1 (Fig. 2): the number of campaigns each window's
+// tree gives when cut at each f.
+type CutCurve struct {
+	F       []int    // cut frequencies, ascending
+	Windows []string // window labels, in Summary.PerWindow order
+	N       [][]int  // N[w][i]: campaigns of window w cut at F[i]
+}
+
+// Columns are the per-message facts the analyses read, indexed like
+// Assignment, in input order. The slices are the Result's own: read only.
+type Columns struct {
+	Time     []int64 // Unix microseconds; NoTime when undated
+	Campaign []int32 // index into Result.Campaigns; -1 for none
+	Bytes    []int32 // the message's bytes as stored; 0 for a too-large entry
+	Source   []int32 // source IP id (Result.SourceIP); -1 when unknown
+	Sources  int     // distinct source IPs
+}
+
+// Columns returns the per-message columns.
+func (r *Result) Columns() Columns {
+	return Columns{Time: r.msgTime, Campaign: r.msgCamp, Bytes: r.msgBytes, Source: r.msgSrc, Sources: r.srcs.Len()}
+}
+
+// SourceIP returns the address of source IP id.
+func (r *Result) SourceIP(id int32) string {
+	_, v, _ := r.srcs.Pair(fptree.Item(id))
+	return v
+}
+
+// Inputs returns the input names, in order.
+func (r *Result) Inputs() []string { return r.inputs }
 
 // Messages is the number of messages read.
 func (r *Result) Messages() int { return len(r.msgInput) }
@@ -161,9 +281,13 @@ type item struct {
 	env      mbox.Envelope
 	fromLine string
 	// set by the workers
-	bad   string
-	t     int64
-	feats []features.Feature
+	bad     string
+	t       int64 // Unix microseconds, or noTime
+	feats   []features.Feature
+	size    int32
+	subject string
+	src     string
+	cc, asn string
 }
 
 type batch struct {
@@ -182,6 +306,8 @@ type window struct {
 
 	stat  WindowStat
 	camps []fptree.Campaign
+	nf    []int
+	tree  *TreeTop
 }
 
 // Run mines the inputs. It fails only when ctx is done; input problems
@@ -194,6 +320,21 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if cfg.IATMax <= 0 {
+		cfg.IATMax = DefaultIATMax
+	}
+	var curve []int
+	for _, f := range cfg.CutCurve {
+		if f >= 1 {
+			curve = append(curve, f)
+		}
+	}
+	slices.Sort(curve)
+	curve = slices.Compact(curve)
+	prog := cfg.Progress
+	if prog == nil {
+		prog = new(Progress)
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -203,6 +344,8 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	sum.Inputs = len(inputs)
 	sum.BadMessages = map[string]int{}
 	sum.Window = cfg.Window.String()
+	sum.IATMaxSeconds = cfg.IATMax.Seconds()
+	res.IATMax = cfg.IATMax
 	for i, in := range inputs {
 		res.inputs[i] = in.Name
 	}
@@ -232,7 +375,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 			return true
 		}
 		for i, in := range inputs {
-			n, err := readInput(ctx, int32(i), in, cfg.MaxEntry, func(it item) bool {
+			n, err := readInput(ctx, int32(i), in, cfg.MaxEntry, prog, func(it item) bool {
 				cur = append(cur, it)
 				return len(cur) < batchSize || flush()
 			})
@@ -269,14 +412,25 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 
 	// Collector, in input order.
 	windows := map[int64]*window{}
-	var msgTime []int64
 	var wins []*window
+	intern := func(in *fptree.Interner, v string) int32 {
+		if v == "" {
+			return -1
+		}
+		return int32(in.Intern(0, v))
+	}
 	pending := map[int]batch{}
 	next := 0
 	add := func(it *item) {
 		g := int32(len(res.msgInput))
 		res.msgInput = append(res.msgInput, it.input)
-		msgTime = append(msgTime, it.t)
+		res.msgTime = append(res.msgTime, it.t)
+		res.msgBytes = append(res.msgBytes, it.size)
+		res.msgSrc = append(res.msgSrc, intern(&res.srcs, it.src))
+		res.msgSubj = append(res.msgSubj, intern(&res.subjects, it.subject))
+		res.msgCC = append(res.msgCC, intern(&res.ccs, it.cc))
+		res.msgASN = append(res.msgASN, intern(&res.asns, it.asn))
+		sum.Bytes += int64(it.size)
 		if it.bad != "" {
 			sum.BadMessages[it.bad]++
 		}
@@ -285,7 +439,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		}
 		key := int64(noTime)
 		if it.t != noTime {
-			key = time.Unix(it.t, 0).UTC().Truncate(cfg.Window).Unix()
+			key = time.UnixMicro(it.t).UTC().Truncate(cfg.Window).Unix()
 		} else {
 			sum.Undated++
 		}
@@ -338,6 +492,17 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		return cmp.Compare(a.key, b.key)
 	})
 
+	// The window whose tree top is kept: the largest, the earliest on ties.
+	var treeWin *window
+	if cfg.TreeNodes > 0 {
+		for _, w := range wins {
+			if len(w.msgs) > 0 && (treeWin == nil || len(w.msgs) > len(treeWin.msgs)) {
+				treeWin = w
+			}
+		}
+	}
+	prog.Windows.Store(int64(len(wins)))
+
 	// Build and cut in parallel.
 	wch := make(chan *window)
 	var bwg sync.WaitGroup
@@ -351,10 +516,29 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 				if fc <= 0 {
 					fc = fptree.AutoCut(n)
 				}
-				t := w.b.Build(fc)
+				minSupport := fc
+				if len(curve) > 0 {
+					minSupport = min(fc, curve[0])
+				}
+				t := w.b.Build(minSupport)
 				w.b = fptree.Builder{}
 				w.camps = t.Cut(fc)
 				w.stat = WindowStat{Window: windowLabel(w.key), Messages: n, Cut: fc, Nodes: t.Nodes(), Campaigns: len(w.camps)}
+				if len(curve) > 0 {
+					w.nf = make([]int, len(curve))
+					for i, f := range curve {
+						if f == fc {
+							w.nf[i] = len(w.camps)
+						} else if f <= n {
+							w.nf[i] = len(t.Cut(f))
+						}
+					}
+				}
+				if w == treeWin {
+					w.tree = treeTop(t, &w.in, w.camps, fc, cfg.TreeNodes)
+					w.tree.Window, w.tree.Cut = w.stat.Window, fc
+				}
+				prog.WindowsDone.Add(1)
 			}
 		}()
 	}
@@ -373,7 +557,17 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	// Merge across windows in one Interner.
 	var global fptree.Interner
 	all := make([][]fptree.Campaign, len(wins))
+	if len(curve) > 0 {
+		res.Curve = &CutCurve{F: curve}
+	}
 	for wi, w := range wins {
+		if res.Curve != nil {
+			res.Curve.Windows = append(res.Curve.Windows, w.stat.Window)
+			res.Curve.N = append(res.Curve.N, w.nf)
+		}
+		if w.tree != nil {
+			res.Tree = w.tree
+		}
 		sum.PerWindow = append(sum.PerWindow, w.stat)
 		sum.CampaignsBeforeMerge += len(w.camps)
 		for i := range w.camps {
@@ -427,34 +621,8 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 			}
 		}
 	}
-	days := make([]map[int64]bool, len(res.Campaigns))
-	for g, c := range res.msgCamp {
-		if c < 0 {
-			continue
-		}
-		sum.InCampaigns++
-		cp := &res.Campaigns[c]
-		if len(cp.Samples) < MaxSamples {
-			in := res.msgInput[g]
-			cp.Samples = append(cp.Samples, Ref{res.inputs[in], g - res.inputStart[in]})
-		}
-		if t := msgTime[g]; t != noTime {
-			tt := time.Unix(t, 0).UTC()
-			if cp.FirstSeen == nil || tt.Before(*cp.FirstSeen) {
-				cp.FirstSeen = &tt
-			}
-			if cp.LastSeen == nil || tt.After(*cp.LastSeen) {
-				cp.LastSeen = &tt
-			}
-			if days[c] == nil {
-				days[c] = map[int64]bool{}
-			}
-			days[c][t/86400] = true
-		}
-	}
-	for c := range res.Campaigns {
-		res.Campaigns[c].Days = len(days[c])
-	}
+	res.campaignFacts()
+	sum.SourceIPs = res.srcs.Len()
 	sum.Campaigns = len(res.Campaigns)
 	sum.Seconds = time.Since(start).Seconds()
 	return res, nil
@@ -469,13 +637,13 @@ func windowLabel(key int64) string {
 
 // readInput reads one input, calling emit for each entry in order. It
 // returns the number of entries and the error that ended the input early.
-func readInput(ctx context.Context, idx int32, in Input, maxEntry int, emit func(item) bool) (int, error) {
+func readInput(ctx context.Context, idx int32, in Input, maxEntry int, prog *Progress, emit func(item) bool) (int, error) {
 	rc, err := in.Open()
 	if err != nil {
 		return 0, err
 	}
 	defer rc.Close()
-	r, closeDec, err := decompress(rc)
+	r, closeDec, err := decompress(countingReader{rc, &prog.InputBytes})
 	if err != nil {
 		return 0, err
 	}
@@ -501,6 +669,7 @@ func readInput(ctx context.Context, idx int32, in Input, maxEntry int, emit func
 			it.msg, it.env, it.fromLine = e.Message, e.Envelope, e.FromLine
 		}
 		n++
+		prog.Messages.Add(1)
 		if !emit(it) {
 			return n, ctx.Err()
 		}
@@ -533,6 +702,18 @@ func decompress(r io.Reader) (io.Reader, func(), error) {
 	return br, func() {}, nil
 }
 
+// countingReader adds the bytes read through it to n.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
 // extract fills it's features, time and bad reason, and drops the message.
 func extract(it *item) {
 	it.t = noTime
@@ -549,6 +730,13 @@ func extract(it *item) {
 	}
 	it.feats = features.Extract(msg, &it.env, make([]features.Feature, 0, features.NumTypes))
 	it.t = messageTime(&it.env, msg, it.fromLine)
+	it.size = int32(min(len(msg), math.MaxInt32))
+	h := scanHeader(msg)
+	it.subject = h.subject
+	it.src = sourceIP(&it.env, h.received)
+	if fromSensor(&it.env) {
+		it.cc, it.asn = it.env.SrcCC, it.env.SrcASN
+	}
 	it.fromLine = ""
 	it.msg = nil
 	it.env = mbox.Envelope{}
@@ -558,25 +746,26 @@ func extract(it *item) {
 // receipt time before it is taken for forged.
 const maxDateSkew = 7 * 24 * time.Hour
 
-// messageTime dates a message for windowing: X-Sensor-Time (the sensor's
-// clock) when there is one, else its Date header, else the From_ line. A
+// messageTime dates a message, in Unix microseconds: X-Sensor-Time (the
+// sensor's clock) when there is one, else its Date header, else the From_
+// line. A
 // Date the sender forged is not believed: one before 1990 or after 2100,
 // or more than maxDateSkew from the From_ line's receipt time (the TREC
 // corpus holds 1970 and year-9744 dates, which would each open a window
 // of their own) gives way to the From_ line.
 func messageTime(env *mbox.Envelope, msg []byte, fromLine string) int64 {
 	if !env.SensorTime.IsZero() {
-		return env.SensorTime.Unix()
+		return env.SensorTime.UnixMicro()
 	}
 	received, haveReceived := fromLineTime(fromLine)
 	if d := dateHeader(msg); d != "" {
 		if t, err := mail.ParseDate(d); err == nil && t.Year() >= 1990 && t.Year() < 2100 &&
 			(!haveReceived || t.Sub(received).Abs() <= maxDateSkew) {
-			return t.Unix()
+			return t.UnixMicro()
 		}
 	}
 	if haveReceived {
-		return received.Unix()
+		return received.UnixMicro()
 	}
 	return noTime
 }

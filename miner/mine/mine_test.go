@@ -298,7 +298,7 @@ func TestMergeAcrossWindows(t *testing.T) {
 
 func TestMessageTime(t *testing.T) {
 	from := "From spammer@example.com Sun Apr  8 13:07:32 2007"
-	received := time.Date(2007, 4, 8, 13, 7, 32, 0, time.UTC).Unix()
+	received := time.Date(2007, 4, 8, 13, 7, 32, 0, time.UTC).UnixMicro()
 	tests := []struct {
 		name string
 		env  mbox.Envelope
@@ -306,11 +306,11 @@ func TestMessageTime(t *testing.T) {
 		from string
 		want int64
 	}{
-		{"sensor time wins", mbox.Envelope{SensorTime: time.Unix(1e9, 0)}, "Date: Sun, 8 Apr 2007 13:00:00 +0000\n\nx", from, 1e9},
-		{"a plausible Date", mbox.Envelope{}, "Date: Sun, 8 Apr 2007 10:00:00 +0000\n\nx", from, time.Date(2007, 4, 8, 10, 0, 0, 0, time.UTC).Unix()},
+		{"sensor time wins", mbox.Envelope{SensorTime: time.Unix(1e9, 0)}, "Date: Sun, 8 Apr 2007 13:00:00 +0000\n\nx", from, 1e15},
+		{"a plausible Date", mbox.Envelope{}, "Date: Sun, 8 Apr 2007 10:00:00 +0000\n\nx", from, time.Date(2007, 4, 8, 10, 0, 0, 0, time.UTC).UnixMicro()},
 		{"a 1970 Date gives way to the From_ line", mbox.Envelope{}, "Date: Thu, 1 Jan 1970 00:00:00 +0000\n\nx", from, received},
 		{"a Date months away gives way", mbox.Envelope{}, "Date: Mon, 8 Oct 2007 10:00:00 +0000\n\nx", from, received},
-		{"no From_ line: the Date stands", mbox.Envelope{}, "Date: Mon, 8 Oct 2007 10:00:00 +0000\n\nx", "", time.Date(2007, 10, 8, 10, 0, 0, 0, time.UTC).Unix()},
+		{"no From_ line: the Date stands", mbox.Envelope{}, "Date: Mon, 8 Oct 2007 10:00:00 +0000\n\nx", "", time.Date(2007, 10, 8, 10, 0, 0, 0, time.UTC).UnixMicro()},
 		{"year 9744 and no From_ line: undated", mbox.Envelope{}, "Date: Mon, 8 Oct 9744 10:00:00 +0000\n\nx", "", noTime},
 	}
 	for _, tt := range tests {
