@@ -8,12 +8,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spampots/spampots/sensor/httpproxy"
+	"github.com/spampots/spampots/sensor/relay"
 	"github.com/spampots/spampots/sensor/smtp"
+	"github.com/spampots/spampots/sensor/socks"
+	"github.com/spampots/spampots/sensor/testmsg"
+	"github.com/spampots/spampots/sensor/web"
 )
 
 // Listener is one port the sensor serves: a protocol and an address.
 type Listener struct {
-	Proto string // smtp (later http, socks)
+	Proto string // smtp, http (HTTP proxy, also SOCKS) or socks
 	Addr  string // host:port; an empty host means every address
 }
 
@@ -30,11 +35,11 @@ func ParseListener(s string) (Listener, error) {
 	return l, l.validate()
 }
 
-var protos = map[string]bool{"smtp": true}
+var protos = map[string]bool{"smtp": true, "http": true, "socks": true}
 
 func (l Listener) validate() error {
 	if !protos[l.Proto] {
-		return fmt.Errorf("listen %s: unknown protocol %q (known: smtp)", l, l.Proto)
+		return fmt.Errorf("listen %s: unknown protocol %q (known: smtp, http, socks)", l, l.Proto)
 	}
 	host, port, ok := strings.Cut(l.Addr, ":")
 	if strings.HasPrefix(l.Addr, "[") {
@@ -65,8 +70,21 @@ type Config struct {
 	ID string
 	// Listen are the ports served.
 	Listen []Listener
-	// SMTP is the persona and limits of the SMTP machine.
+	// SMTP is the persona and limits of the SMTP machine, on SMTP ports
+	// and as the destination of proxy tunnels to mail ports.
 	SMTP smtp.Config
+	// SOCKS, HTTP and Web are the proxy machines' and the emulated web
+	// server's limits.
+	SOCKS socks.Config
+	HTTP  httpproxy.Config
+	Web   web.Config
+	// TestMessages is the policy for spammers' test messages: "capture"
+	// (the default: nothing leaves) or "relay" (Relay delivers them).
+	TestMessages string
+	// TestMsg tunes the classifier of test messages.
+	TestMsg testmsg.Config
+	// Relay delivers test messages when the policy is relay.
+	Relay *relay.Relay
 	// Grace is how long sessions may go on after a stop signal before they
 	// are cut with 421.
 	Grace time.Duration
@@ -101,6 +119,23 @@ func (c *Config) Validate() error {
 	}
 	if err := c.SMTP.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	for _, err := range []error{c.SOCKS.Validate(), c.HTTP.Validate(), c.Web.Validate()} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	switch c.TestMessages {
+	case "", "capture":
+		if c.Relay != nil {
+			errs = append(errs, errors.New("test messages: a relay is set but the policy is capture"))
+		}
+	case "relay":
+		if c.Relay == nil {
+			errs = append(errs, errors.New("test messages: policy relay needs a smarthost"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("test messages %q: want capture or relay", c.TestMessages))
 	}
 	if c.Grace < 0 {
 		errs = append(errs, errors.New("grace period must not be negative"))

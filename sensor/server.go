@@ -17,7 +17,13 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/spampots/spampots/sensor/httpproxy"
+	"github.com/spampots/spampots/sensor/proxy"
+	"github.com/spampots/spampots/sensor/relay"
 	"github.com/spampots/spampots/sensor/smtp"
+	"github.com/spampots/spampots/sensor/socks"
+	"github.com/spampots/spampots/sensor/testmsg"
+	"github.com/spampots/spampots/sensor/web"
 	"github.com/spampots/spampots/spool"
 	"github.com/spampots/spampots/spool/mbox"
 )
@@ -56,6 +62,8 @@ type Server struct {
 	sessions map[*session]struct{}
 	drained  chan struct{} // closed when draining and no session is left
 
+	tests *testmsg.Classifier // nil when no message is classified
+
 	stats Stats
 }
 
@@ -65,6 +73,7 @@ type Stats struct {
 	Accepted     atomic.Int64 // connections accepted in all
 	Messages     atomic.Int64 // messages acknowledged with 250
 	TempFails    atomic.Int64 // messages answered 451/452
+	TestMessages atomic.Int64 // messages classified as spammers' tests
 	EventsLost   atomic.Int64 // connection events the spool refused
 	Overflows    atomic.Int64 // sessions closed for buffering too much
 	RefusedDrain atomic.Int64 // connections refused while shutting down
@@ -87,11 +96,17 @@ type PortStats struct {
 
 // session is one connection. Only its event loop touches it, except for
 // the atomics, which the spool writer and the ticker set.
+//
+// A session runs one machine at a time: the SMTP machine on an SMTP port;
+// on a proxy port the proxy's handshake (socks, httpproxy) and, after a
+// Connect, the emulated destination (the SMTP machine again, the web
+// server, or a sink).
 type session struct {
 	c        gnet.Conn
-	m        *smtp.Machine
+	m        *smtp.Machine // the SMTP machine, when one runs
+	pm       tunnelMachine // the proxy handshake or a non-SMTP destination
 	id       string
-	proto    string
+	proto    string // the listener's protocol
 	start    time.Time
 	src, dst netip.AddrPort
 	port     *PortStats // nil if the local port is not a listener's (cannot happen)
@@ -99,10 +114,30 @@ type session struct {
 	bytesOut int64
 	outcome  string
 
+	// A proxied session: what the client asked for, and how.
+	via       proxy.Proto
+	target    proxy.Target
+	dest      string // smtp, web, sink
+	hsOutcome string // how the proxy handshake ended, when it did not connect
+	creds     []spool.Credential
+	reqs      []spool.HTTPRequest
+	sink      *sink
+	web       *web.Machine
+	tests     []spool.TestMessage
+
 	result  atomic.Int32 // smtp.Result from the spool, or noResult
 	inWheel atomic.Bool
 	closed  atomic.Bool
 	cut     atomic.Bool // the grace period is over: end the session
+}
+
+// tunnelMachine is what the proxy machines and the non-SMTP destinations
+// have in common.
+type tunnelMachine interface {
+	Feed(in []byte, now time.Time) (int, []proxy.Action)
+	Timeout(now time.Time) []proxy.Action
+	Deadline() time.Time
+	Closed() bool
 }
 
 const noResult = -1
@@ -138,6 +173,9 @@ func New(cfg Config, sp Spool, log *slog.Logger) (*Server, error) {
 	for p, proto := range s.protoByPort {
 		s.stats.Ports[p] = &PortStats{Proto: proto}
 	}
+	tc := cfg.TestMsg
+	tc.Names = append(append([]string(nil), tc.Names...), cfg.SMTP.Hostname)
+	s.tests = testmsg.New(tc)
 	s.wheel = newWheel[*session](4096, time.Second, s.now())
 	return s, nil
 }
@@ -235,6 +273,9 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	now := s.now()
 	if s.draining.Load() {
 		s.stats.RefusedDrain.Add(1)
+		if s.protoByPort[localPort(c)] != "smtp" {
+			return nil, gnet.Close
+		}
 		return []byte("421 4.3.2 " + s.cfg.SMTP.Hostname + " Service shutting down\r\n"), gnet.Close
 	}
 	ss := &session{c: c, id: newSessionID(), start: now}
@@ -250,13 +291,20 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if ss.port != nil {
 		ss.port.Connections.Add(1)
 	}
-	var acts []smtp.Action
-	ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now, s.scratch(c))
 	var out []byte
-	for _, a := range acts {
-		if a.Kind == smtp.Write {
-			out = append(out, a.Data...)
+	switch ss.proto {
+	case "smtp":
+		var acts []smtp.Action
+		ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now, s.scratch(c))
+		for _, a := range acts {
+			if a.Kind == smtp.Write {
+				out = append(out, a.Data...)
+			}
 		}
+	case "socks":
+		ss.pm, _ = socks.New(&s.cfg.SOCKS, ss.dst, now)
+	case "http":
+		// The first byte says SOCKS or HTTP: nothing runs until it comes.
 	}
 	ss.bytesOut += int64(len(out))
 	c.SetContext(ss)
@@ -281,6 +329,13 @@ func (s *Server) scratch(c gnet.Conn) *smtp.Scratch {
 	return sc.(*smtp.Scratch)
 }
 
+func localPort(c gnet.Conn) int {
+	if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
+
 func unmap(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
@@ -295,8 +350,21 @@ func newSessionID() string {
 
 func (s *Server) schedule(ss *session) {
 	if !ss.inWheel.Swap(true) {
-		s.wheel.add(ss, ss.m.Deadline())
+		s.wheel.add(ss, ss.deadline())
 	}
+}
+
+// sniffTimeout bounds the wait for a proxy client's first byte.
+const sniffTimeout = 30 * time.Second
+
+func (ss *session) deadline() time.Time {
+	switch {
+	case ss.m != nil:
+		return ss.m.Deadline()
+	case ss.pm != nil:
+		return ss.pm.Deadline()
+	}
+	return ss.start.Add(sniffTimeout)
 }
 
 // OnTraffic implements gnet.EventHandler: it also runs when the spool
@@ -304,34 +372,51 @@ func (s *Server) schedule(ss *session) {
 // apply; nothing here blocks.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	ss, _ := c.Context().(*session)
-	if ss == nil || ss.m == nil {
+	if ss == nil || ss.closed.Load() {
 		return gnet.Close
 	}
 	now := s.now()
-	if r := ss.result.Swap(noResult); r != noResult {
+	if r := ss.result.Swap(noResult); r != noResult && ss.m != nil {
 		if ss.apply(s, ss.m.Committed(smtp.Result(r), now), now) {
 			return gnet.Close
 		}
 	}
-	if ss.cut.Load() && !ss.m.Waiting() {
-		ss.write([]byte("421 4.3.2 " + s.cfg.SMTP.Hostname + " Service shutting down\r\n"))
+	if ss.cut.Load() && (ss.m == nil || !ss.m.Waiting()) {
+		if ss.m != nil {
+			ss.write([]byte("421 4.3.2 " + ss.m.Hostname() + " Service shutting down\r\n"))
+		}
 		ss.outcome = "shutdown"
 		return gnet.Close
 	}
-	if !now.Before(ss.m.Deadline()) {
-		if ss.apply(s, ss.m.Timeout(now), now) {
+	if !now.Before(ss.deadline()) {
+		if ss.timeout(s, now) {
 			return gnet.Close
 		}
 	}
-	for !ss.m.Waiting() && !ss.m.Closed() {
+	for ss.m == nil || !ss.m.Waiting() && !ss.m.Closed() {
 		buf, _ := c.Peek(-1)
 		if len(buf) == 0 {
 			break
 		}
-		n, acts := ss.m.Feed(buf, now)
-		_, _ = c.Discard(n)
-		ss.bytesIn += int64(n)
-		if ss.apply(s, acts, now) {
+		if ss.m == nil && ss.pm == nil {
+			ss.sniff(s, buf[0], now)
+		}
+		var n int
+		var done bool
+		if ss.m != nil {
+			var acts []smtp.Action
+			n, acts = ss.m.Feed(buf, now)
+			_, _ = c.Discard(n)
+			ss.bytesIn += int64(n)
+			done = ss.apply(s, acts, now)
+		} else {
+			var acts []proxy.Action
+			n, acts = ss.pm.Feed(buf, now)
+			_, _ = c.Discard(n)
+			ss.bytesIn += int64(n)
+			done = ss.applyProxy(s, acts, now)
+		}
+		if done {
 			return gnet.Close
 		}
 		if n == 0 {
@@ -345,6 +430,29 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	s.schedule(ss)
 	return gnet.None
+}
+
+// timeout lets the running machine act on its deadline; it reports
+// whether to close.
+func (ss *session) timeout(s *Server, now time.Time) bool {
+	switch {
+	case ss.m != nil:
+		return ss.apply(s, ss.m.Timeout(now), now)
+	case ss.pm != nil:
+		return ss.applyProxy(s, ss.pm.Timeout(now), now)
+	}
+	ss.outcome = smtp.OutcomeIdleTimeout
+	return true
+}
+
+// sniff starts the machine an http port's first byte asks for: real
+// multi-protocol proxies answer SOCKS on their HTTP port too.
+func (ss *session) sniff(s *Server, first byte, now time.Time) {
+	if socks.Sniff(first) {
+		ss.pm, _ = socks.New(&s.cfg.SOCKS, ss.dst, now)
+		return
+	}
+	ss.pm, _ = httpproxy.New(&s.cfg.HTTP, ss.dst, ss.src, now)
 }
 
 func (ss *session) write(b []byte) {
@@ -372,6 +480,91 @@ func (ss *session) apply(s *Server, acts []smtp.Action, now time.Time) bool {
 	return false
 }
 
+// applyProxy carries out a proxy machine's or a destination's actions; it
+// reports whether to close.
+func (ss *session) applyProxy(s *Server, acts []proxy.Action, now time.Time) bool {
+	for _, a := range acts {
+		switch a.Kind {
+		case proxy.Write:
+			ss.write(a.Data)
+		case proxy.Close:
+			return true
+		case proxy.Auth:
+			if len(ss.creds) < maxRecorded {
+				ss.creds = append(ss.creds, spool.Credential{Mech: a.Cred.Mech, User: a.Cred.User, Password: a.Cred.Password})
+			}
+		case proxy.Request:
+			if len(ss.reqs) < maxRecorded {
+				ss.reqs = append(ss.reqs, httpRequest(a.Req))
+			}
+		case proxy.Connect:
+			return ss.connect(s, a.Target, a.Proto, now)
+		}
+	}
+	return false
+}
+
+// maxRecorded bounds the credentials and requests an event keeps.
+const maxRecorded = 16
+
+func httpRequest(r *proxy.HTTPRequest) spool.HTTPRequest {
+	h := spool.HTTPRequest{Method: r.Method, URL: r.URL, UserAgent: r.UserAgent, Status: r.Status, BodyLen: r.BodyLen, Body: r.Body}
+	for _, f := range r.Headers {
+		h.Headers = append(h.Headers, [2]string{f.Name, f.Value})
+	}
+	return h
+}
+
+// The emulated destinations, by the port a proxy client asked for. Port
+// 465 (SMTP over TLS) and every other port get the sink: the sensor has no
+// certificate to offer.
+var smtpPorts = map[uint16]bool{25: true, 587: true, 2525: true}
+var webPorts = map[uint16]bool{80: true, 8080: true}
+
+// connect hands the session to the destination the proxy client asked for:
+// nothing is dialled, the sensor plays it.
+func (ss *session) connect(s *Server, t proxy.Target, via proxy.Proto, now time.Time) bool {
+	ss.via, ss.target = via, t
+	ss.pm = nil
+	switch {
+	case smtpPorts[t.Port]:
+		ss.dest = "smtp"
+		cfg := s.cfg.SMTP
+		cfg.Hostname = mxName(t, cfg.Hostname)
+		var acts []smtp.Action
+		ss.m, acts = smtp.New(&cfg, ss.id, now, s.scratch(ss.c))
+		return ss.apply(s, acts, now)
+	case webPorts[t.Port]:
+		ss.dest = "web"
+		w, acts := web.New(&s.cfg.Web, t.String(), now)
+		w.SetPeer(ss.dst)
+		ss.pm, ss.web = w, w
+		return ss.applyProxy(s, acts, now)
+	default:
+		ss.dest = "sink"
+		ss.sink = newSink(now)
+		ss.pm = ss.sink
+		return false
+	}
+}
+
+// mxName is the host name an emulated mail server gives in its banner:
+// the name the client asked for, as a real MX would, when it is a
+// plausible host name; else the sensor's own.
+func mxName(t proxy.Target, def string) string {
+	h := strings.TrimSuffix(t.Host, ".")
+	if h == "" || len(h) > 253 {
+		return def
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return def
+		}
+	}
+	return h
+}
+
 // deliver hands a message to the spool. The 250 is sent only once the
 // spool reports it durable: done stores the result and wakes the
 // connection's event loop.
@@ -396,6 +589,26 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 		MailFrom:      from,
 		RcptTo:        msg.Rcpts,
 	}
+	if ss.via != "" {
+		env.SrcProto = string(ss.via)
+		env.DstIP, env.DstHostname = "", ss.target.Host
+		if ss.target.IP.IsValid() {
+			env.DstIP = ss.target.IP.Unmap().String()
+		}
+		env.DstDstport = int(ss.target.Port)
+	}
+	test := false
+	if s.tests != nil {
+		var why string
+		test, why = s.tests.Classify(&testmsg.Message{Src: ss.src.Addr(), Local: ss.dst.Addr(), Port: ss.dst.Port(),
+			Rcpts: len(msg.Rcpts), Data: msg.Data}, msg.Received)
+		if test {
+			s.stats.TestMessages.Add(1)
+			if len(ss.tests) < maxRecorded {
+				ss.tests = append(ss.tests, spool.TestMessage{QueueID: msg.QueueID, Reason: why, Relay: s.cfg.Relay != nil})
+			}
+		}
+	}
 	return s.spool.Message(env, msg.Data, func(err error) {
 		r := smtp.Queued
 		switch {
@@ -409,12 +622,34 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 			if ss.port != nil {
 				ss.port.Messages.Add(1)
 			}
+			if test && s.cfg.Relay != nil {
+				// Only once it is durable: a test message is captured like any other.
+				_ = s.cfg.Relay.Offer(&relay.Message{Session: ss.id, Src: ss.src.Addr(), From: msg.MailFrom, Rcpts: msg.Rcpts, Data: msg.Data}, msg.Received)
+			}
 		} else {
 			s.stats.TempFails.Add(1)
 		}
 		ss.result.Store(int32(r))
 		_ = ss.c.Wake(nil)
 	})
+}
+
+// pmOutcome is how the proxy machine or destination running now ended
+// the session, if it did.
+func (ss *session) pmOutcome() string {
+	switch m := ss.pm.(type) {
+	case *socks.Machine:
+		return m.Summary().Outcome
+	case *httpproxy.Machine:
+		return m.Summary().Outcome
+	case *web.Machine:
+		return m.Summary().Outcome
+	case *sink:
+		if m.closed {
+			return "sink-closed"
+		}
+	}
+	return ""
 }
 
 // OnClose implements gnet.EventHandler: one event line per connection.
@@ -424,23 +659,32 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	now := s.now()
-	sum := ss.m.Summary()
+	var sum smtp.Summary
+	if ss.m != nil {
+		sum = *ss.m.Summary()
+	}
 	outcome := ss.outcome
 	switch {
 	case outcome != "":
 	case sum.Outcome != "":
 		outcome = sum.Outcome
+	case ss.pmOutcome() != "":
+		outcome = ss.pmOutcome()
 	case err != nil:
 		outcome = "peer-reset"
 	default:
 		outcome = "peer-closed"
+	}
+	proto := strings.ToUpper(ss.proto)
+	if ss.via != "" {
+		proto = string(ss.via)
 	}
 	ev := &spool.Event{
 		Start:      ss.start.UTC(),
 		End:        now.UTC(),
 		Sensor:     s.cfg.ID,
 		Session:    ss.id,
-		Proto:      strings.ToUpper(ss.proto),
+		Proto:      proto,
 		SrcIP:      ss.src.Addr().String(),
 		SrcPort:    int(ss.src.Port()),
 		SensorIP:   ss.dst.Addr().String(),
@@ -457,6 +701,16 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		Commands:   sum.CommandCounts(),
 		Errors:     sum.Errors,
 		BareLF:     sum.BareLF,
+		Auth:       ss.creds,
+		Dest:       ss.dest,
+		HTTP:       ss.reqs,
+		Tests:      ss.tests,
+	}
+	if ss.via != "" {
+		ev.Target = ss.target.String()
+	}
+	if ss.sink != nil {
+		ev.TunnelBytes, ev.TunnelHead = ss.sink.total, ss.sink.sample
 	}
 	for _, cr := range sum.Creds {
 		ev.Auth = append(ev.Auth, spool.Credential{Mech: cr.Mech, Authzid: cr.Authzid, User: cr.User,
@@ -471,7 +725,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		s.stats.EventsLost.Add(1)
 		s.log.Warn("connection event not spooled", "session", ss.id, "err", err)
 	}
-	ss.m = nil // the wheel may hold the session a while: keep it small
+	ss.m, ss.pm, ss.web, ss.sink = nil, nil, nil, nil // the wheel may hold the session a while: keep it small
 	s.mu.Lock()
 	delete(s.sessions, ss)
 	s.checkDrained()

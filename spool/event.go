@@ -30,13 +30,43 @@ type Event struct {
 	Errors     int            `json:"errors,omitempty"`     // syntax and sequence errors
 	BareLF     int            `json:"bare_lf,omitempty"`    // lines ended by LF alone (a bot tell)
 	Auth       []Credential   `json:"auth,omitempty"`       // credentials offered
+
+	// A proxy session: what the client asked the proxy for, and what the
+	// sensor played for it.
+	Target      string        `json:"target,omitempty"`       // host:port asked for (CONNECT, SOCKS request)
+	Dest        string        `json:"dest,omitempty"`         // emulated destination: smtp, web, sink
+	HTTP        []HTTPRequest `json:"http,omitempty"`         // requests answered by the emulated web (first 16)
+	TunnelBytes int64         `json:"tunnel_bytes,omitempty"` // bytes a sink destination took
+	TunnelHead  []byte        `json:"tunnel_head,omitempty"`  // their first 512 bytes (base64 in JSON)
+
+	// Tests are the session's messages classified as spammers' test
+	// messages (sensor/testmsg), first 16.
+	Tests []TestMessage `json:"tests,omitempty"`
+}
+
+// HTTPRequest is one request an HTTP proxy session made, as received.
+type HTTPRequest struct {
+	Method    string      `json:"method"`
+	URL       string      `json:"url"`
+	UserAgent string      `json:"user_agent,omitempty"`
+	Headers   [][2]string `json:"headers,omitempty"` // name, value; in order
+	BodyLen   int64       `json:"body_len,omitempty"`
+	Body      []byte      `json:"body,omitempty"` // bounded head of the body (base64 in JSON)
+	Status    int         `json:"status"`         // what the emulated server answered
+}
+
+// TestMessage is a captured message classified as a spammer's test.
+type TestMessage struct {
+	QueueID string `json:"queue_id"`        // as announced in its 250 reply
+	Reason  string `json:"reason"`          // sensor/testmsg reasons, comma separated
+	Relay   bool   `json:"relay,omitempty"` // offered to the relay (policy relay)
 }
 
 // Credential is one authentication attempt as offered by the client. The
 // sensor accepts every well-formed attempt; the miner uses them to find
 // stolen accounts.
 type Credential struct {
-	Mech      string `json:"mech"`                // PLAIN, LOGIN, CRAM-MD5, SOCKS5, HTTP-BASIC
+	Mech      string `json:"mech"`                // PLAIN, LOGIN, CRAM-MD5; socks5-userpass, socks4-userid, basic
 	Authzid   string `json:"authzid,omitempty"`   // PLAIN authorization identity
 	User      string `json:"user"`                //
 	Password  string `json:"password,omitempty"`  // cleartext mechanisms

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spampots/spampots/sensor"
+	"github.com/spampots/spampots/sensor/relay"
 	"github.com/spampots/spampots/sensor/smtp"
 	"github.com/spampots/spampots/spool"
 	"github.com/spampots/spampots/spool/ship"
@@ -23,7 +25,7 @@ import (
 
 // defaultListen are the embedded defaults: unprivileged loopback ports, so
 // that `make run` works without root. Production configs list :25 and :587.
-var defaultListen = []string{"smtp=127.0.0.1:2525", "smtp=127.0.0.1:5870"}
+var defaultListen = []string{"smtp=127.0.0.1:2525", "smtp=127.0.0.1:5870", "http=127.0.0.1:3128", "http=127.0.0.1:8080", "socks=127.0.0.1:1080"}
 
 func runSensor(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sensor", flag.ContinueOnError)
@@ -53,14 +55,21 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		procs      = fs.Int("procs", 1, "threads running Go code at once (GOMAXPROCS; 0: one per CPU): one keeps the loop, the spool writer and the runtime from waking each other across cores")
 		metricsAt  = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port at /metrics, plain HTTP (empty: off)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
+		testPolicy = fs.String("test-messages", "capture", "spammers' test messages: capture (nothing leaves the sensor) or relay (deliver them through --smarthost, rate-limited)")
+		smarthost  = fs.String("smarthost", "", "ip:port of the one SMTP server test messages are relayed to (policy relay); an IP literal: the sensor resolves nothing")
+		relayPer   = fs.Int("relay-per-source", 3, "test messages relayed per source IP per hour")
+		relayAll   = fs.Int("relay-global", 45, "test messages relayed per hour in all")
+		socksAuth  = fs.Bool("socks-prefer-auth", true, "SOCKS5: when a client offers both no authentication and username/password, ask for the password (and record it)")
+		publicIPs  []string
 	)
+	fs.Var(&listFlag{vals: &publicIPs}, "public-ip", "the sensor's public address, repeatable, when clients reach it through NAT: test messages name it, judge pages show it")
 	shipOpts := shipFlags(fs)
-	fs.Var(&listFlag{vals: &listen}, "listen", "proto=host:port to serve, repeatable (proto: smtp) (default "+strings.Join(defaultListen, " ")+")")
+	fs.Var(&listFlag{vals: &listen}, "listen", "proto=host:port to serve, repeatable (proto: smtp, http (an HTTP proxy that also speaks SOCKS), socks) (default "+strings.Join(defaultListen, " ")+")")
 	fs.Var(sizeFlag{&segSize}, "segment-size", "close a spool segment past this size on disk")
 	fs.Var(sizeFlag{&maxMsg}, "max-message-size", "message size limit (552 beyond), advertised in EHLO SIZE")
 	fs.Var(sizeFlag{&maxPending}, "max-pending", "bytes a session may buffer unconsumed or unsent before it is closed")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: spampots sensor [flags]\n\nRun a honeypot sensor: it plays an open SMTP relay, accepts every message,\ndelivers none, and writes each one with its X- headers to zstd mbox spool\nsegments. SIGHUP closes the current segment; SIGTERM/SIGINT shut down.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: spampots sensor [flags]\n\nRun a honeypot sensor: it plays an open SMTP relay and open HTTP and\nSOCKS 4/4a/5 proxies whose every destination it emulates, accepts every\nmessage, delivers none (but test messages with --test-messages relay),\nand writes each one with its X- headers to zstd mbox spool segments.\nSIGHUP closes the current segment; SIGTERM/SIGINT shut down.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	log, errs, exit := common.parse(fs, args, stderr)
@@ -86,6 +95,35 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			SessionTimeout: *sessionTO,
 		},
 	}
+	cfg.TestMessages = *testPolicy
+	cfg.SOCKS.PreferUserPass = *socksAuth
+	for _, ip := range publicIPs {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("public-ip: %w", err))
+			continue
+		}
+		cfg.TestMsg.Addrs = append(cfg.TestMsg.Addrs, a)
+		if !cfg.Web.PublicAddr.IsValid() {
+			cfg.Web.PublicAddr = a
+		}
+	}
+	var relayCfg *relay.Config
+	switch {
+	case *testPolicy == "relay":
+		rc := relay.Config{Helo: *hostname, PerSource: *relayPer, Global: *relayAll}
+		if ap, err := netip.ParseAddrPort(*smarthost); err != nil {
+			errs = append(errs, fmt.Errorf("smarthost %q: want ip:port: %w", *smarthost, err))
+		} else {
+			rc.Smarthost = ap
+		}
+		if err := rc.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		relayCfg = &rc
+	case *smarthost != "":
+		errs = append(errs, errors.New("smarthost: given, but --test-messages is not relay"))
+	}
 	for _, l := range listen {
 		ln, err := sensor.ParseListener(l)
 		if err != nil {
@@ -93,6 +131,9 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		cfg.Listen = append(cfg.Listen, ln)
+	}
+	if relayCfg != nil {
+		cfg.Relay = &relay.Relay{} // validated below with the rest; made for real once the flags are good
 	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
@@ -140,6 +181,18 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		cue = shipper.Notify
+	}
+	if relayCfg != nil {
+		if cfg.Relay, err = relay.New(*relayCfg, log); err != nil {
+			log.Error("relay", "err", err)
+			return 1
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = cfg.Relay.Close(ctx)
+		}()
+		log.Info("test messages are relayed", "smarthost", relayCfg.Smarthost, "per_source_hour", relayCfg.PerSource, "global_hour", relayCfg.Global)
 	}
 	w, err := spool.Open(spool.Config{Dir: *spoolDir, SensorID: cfg.ID, MaxAge: *segAge, MaxSize: segSize, QueueLen: *queue, Logger: log, Closed: cue})
 	if err != nil {

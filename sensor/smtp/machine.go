@@ -236,6 +236,9 @@ func (m *Machine) reset() {
 // Closed reports whether the machine ended the session.
 func (m *Machine) Closed() bool { return m.st == stClosed }
 
+// Hostname is the name the machine answers as.
+func (m *Machine) Hostname() string { return m.cfg.Hostname }
+
 // Waiting reports whether a delivered message awaits Committed.
 func (m *Machine) Waiting() bool { return m.st == stCommit }
 
