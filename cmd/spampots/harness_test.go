@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 
 // sensorProc is a running `spampots sensor`.
 type sensorProc struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	addr   string // first SMTP listener, host:port
 	spool  string
@@ -84,7 +84,7 @@ func (l *logLines) String() string {
 func (p *sensorProc) waitLog(s string) { p.t.Helper(); p.stderr.wait(p.t, s, 1) }
 
 // wait waits until n lines contain s (60 s at most).
-func (l *logLines) wait(t *testing.T, s string, n int) {
+func (l *logLines) wait(t testing.TB, s string, n int) {
 	t.Helper()
 	timeout := time.After(60 * time.Second)
 	for {
@@ -124,7 +124,7 @@ func startSensor(t *testing.T, dir string, extra ...string) *sensorProc {
 	return startSensorArgs(t, dir, addr, args)
 }
 
-func startSensorArgs(t *testing.T, dir, addr string, args []string) *sensorProc {
+func startSensorArgs(t testing.TB, dir, addr string, args []string) *sensorProc {
 	t.Helper()
 	cmd := exec.Command(binPath, args...)
 	stdout, err := cmd.StdoutPipe()

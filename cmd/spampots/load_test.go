@@ -206,8 +206,20 @@ func zstdTest(t *testing.T, dir string) {
 // sendOne sends one message with net/smtp and returns the SMTP error code
 // of the reply to the final dot (250 on success).
 func sendOne(addr, from string, body []byte) (int, error) {
-	c, err := smtp.Dial(addr)
+	return sendVia(func() (net.Conn, error) { return net.Dial("tcp", addr) }, from, body)
+}
+
+// sendVia sends one message over a connection dial opens (directly, or
+// through a proxy) and returns the reply code to its DATA.
+func sendVia(dial func() (net.Conn, error), from string, body []byte) (int, error) {
+	conn, err := dial()
 	if err != nil {
+		return 0, err
+	}
+	conn.SetDeadline(time.Now().Add(60 * time.Second))
+	c, err := smtp.NewClient(conn, "sensor")
+	if err != nil {
+		conn.Close()
 		return 0, err
 	}
 	defer c.Close()

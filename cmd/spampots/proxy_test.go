@@ -133,7 +133,8 @@ func TestProxychainsSwaks(t *testing.T) {
 		proxy, server, from, banner string
 	}{
 		{"socks5 " + host(p.socks), "mx.victim.example:25", "phish@bank.example", "220 mx.victim.example ESMTP"},
-		{"http " + host(p.http), "192.0.2.25:587", "pills@pharma.example", "220 mx.sensor.test ESMTP"},
+		{"http " + host(p.http), "192.0.2.25:25", "pills@pharma.example", "220 mx.sensor.test ESMTP"},
+		{"http " + host(p.http), "smtp.submission.example:587", "sub@pharma.example", "220 smtp.submission.example ESMTP"},
 		{"socks4 " + host(p.socks), "192.0.2.26:2525", "s4@loans.example", "220 mx.sensor.test ESMTP"},
 	} {
 		out := run(t, "proxychains4", "-f", conf(tc.proxy), "swaks", "--server", tc.server, "--from", tc.from,
@@ -151,7 +152,8 @@ func TestProxychainsSwaks(t *testing.T) {
 		target                      string
 	}{ // unknown reads back as ""
 		{"phish@bank.example", "S5", "", "mx.victim.example", 25, "mx.victim.example:25"},
-		{"pills@pharma.example", "HTTP", "192.0.2.25", "", 587, "192.0.2.25:587"},
+		{"pills@pharma.example", "HTTP", "192.0.2.25", "", 25, "192.0.2.25:25"},
+		{"sub@pharma.example", "HTTP", "", "smtp.submission.example", 587, "smtp.submission.example:587"},
 		{"s4@loans.example", "S4", "192.0.2.26", "", 2525, "192.0.2.26:2525"},
 	} {
 		e := got[tc.from]
