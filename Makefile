@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/spampots
 RUNDIR  := run
 # Packages the tests need (real clients and servers): installed by `make deps`.
-APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl tcpdump iproute2
+APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl tcpdump iproute2 p0f
 
 .PHONY: build run test deps check fuzz bench generate image clean
 
@@ -43,6 +43,12 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./spool/ship
 	$(GO) test -run XXX -fuzz FuzzRequests -fuzztime $(FUZZTIME) ./miner/collect
 	$(GO) test -run XXX -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./miner/features
+	$(GO) test -run XXX -fuzz FuzzSOCKS -fuzztime $(FUZZTIME) ./sensor/socks
+	$(GO) test -run XXX -fuzz FuzzHTTPProxy -fuzztime $(FUZZTIME) ./sensor/httpproxy
+	$(GO) test -run XXX -fuzz FuzzWeb -fuzztime $(FUZZTIME) ./sensor/web
+	$(GO) test -run XXX -fuzz FuzzClassify -fuzztime $(FUZZTIME) ./sensor/testmsg
+	$(GO) test -run XXX -fuzz FuzzParseIP -fuzztime $(FUZZTIME) ./fingerprint
+	$(GO) test -run XXX -fuzz FuzzParseDB -fuzztime $(FUZZTIME) ./fingerprint
 
 bench: build
 	$(GO) test -run XXX -bench . -benchmem ./...

@@ -1,7 +1,7 @@
 // Command spampots runs the parts of the spampots system: the honeypot
 // sensor and, as they arrive, the shipper, collector, miner and portal.
 //
-//	spampots sensor [flags]     run a sensor (SMTP open relay), optionally shipping
+//	spampots sensor [flags]     run a sensor (open SMTP relay, HTTP and SOCKS proxies), optionally shipping
 //	spampots ship [flags]       ship a spool's closed segments to the collector
 //	spampots collect [flags]    receive segments and heartbeats into the archive
 //	spampots mine [flags] IN... group spam into campaigns (FPCluster)
@@ -22,10 +22,10 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"sensor":  {"run a honeypot sensor: open SMTP relay that captures and spools every message", runSensor},
+	"sensor":  {"run a honeypot sensor: open SMTP relay and HTTP/SOCKS proxies that capture and spool every message", runSensor},
 	"ship":    {"ship closed spool segments to the collector over HTTPS, resumable, rate-limited", runShip},
 	"collect": {"run the collector: receive sensors' segments and heartbeats over HTTPS into the archive and the store", runCollect},
-	"mine":    {"mine spam campaigns from mbox files (FP-tree per day, merged across days) into campaigns.jsonl and assignments.tsv", runMine},
+	"mine":    {"mine spam campaigns from mbox files (FP-tree per day, merged across days) into campaigns.jsonl, assignments.tsv and the paper's analyses (report.html)", runMine},
 }
 
 func main() {
