@@ -51,6 +51,8 @@ type Server struct {
 
 	protoByPort map[int]string
 	scratches   sync.Map // gnet.EventLoop → *smtp.Scratch: one per loop
+	mxConfigs   sync.Map // host name → *smtp.Config of an emulated mail server
+	mxCount     atomic.Int64
 	wheel       *wheel[*session]
 	due         []*session // OnTick scratch
 
@@ -118,7 +120,6 @@ type session struct {
 	via       proxy.Proto
 	target    proxy.Target
 	dest      string // smtp, web, sink
-	hsOutcome string // how the proxy handshake ended, when it did not connect
 	creds     []spool.Credential
 	reqs      []spool.HTTPRequest
 	sink      *sink
@@ -529,10 +530,8 @@ func (ss *session) connect(s *Server, t proxy.Target, via proxy.Proto, now time.
 	switch {
 	case smtpPorts[t.Port]:
 		ss.dest = "smtp"
-		cfg := s.cfg.SMTP
-		cfg.Hostname = mxName(t, cfg.Hostname)
 		var acts []smtp.Action
-		ss.m, acts = smtp.New(&cfg, ss.id, now, s.scratch(ss.c))
+		ss.m, acts = smtp.New(s.mxConfig(mxName(t, s.cfg.SMTP.Hostname)), ss.id, now, s.scratch(ss.c))
 		return ss.apply(s, acts, now)
 	case webPorts[t.Port]:
 		ss.dest = "web"
@@ -547,6 +546,31 @@ func (ss *session) connect(s *Server, t proxy.Target, via proxy.Proto, now time.
 		return false
 	}
 }
+
+// mxConfig returns the SMTP configuration of an emulated mail server
+// named host. Spammers aim at few mail servers (the big providers' MXes),
+// so configurations are shared, up to maxMXConfigs names; past that each
+// session gets its own.
+func (s *Server) mxConfig(host string) *smtp.Config {
+	if host == s.cfg.SMTP.Hostname {
+		return &s.cfg.SMTP
+	}
+	if c, ok := s.mxConfigs.Load(host); ok {
+		return c.(*smtp.Config)
+	}
+	c := s.cfg.SMTP
+	c.Hostname = host
+	if s.mxCount.Load() >= maxMXConfigs {
+		return &c
+	}
+	got, loaded := s.mxConfigs.LoadOrStore(host, &c)
+	if !loaded {
+		s.mxCount.Add(1)
+	}
+	return got.(*smtp.Config)
+}
+
+const maxMXConfigs = 4096
 
 // mxName is the host name an emulated mail server gives in its banner:
 // the name the client asked for, as a real MX would, when it is a
