@@ -117,14 +117,14 @@ type session struct {
 	outcome  string
 
 	// A proxied session: what the client asked for, and how.
-	via       proxy.Proto
-	target    proxy.Target
-	dest      string // smtp, web, sink
-	creds     []spool.Credential
-	reqs      []spool.HTTPRequest
-	sink      *sink
-	web       *web.Machine
-	tests     []spool.TestMessage
+	via    proxy.Proto
+	target proxy.Target
+	dest   string // smtp, web, sink
+	creds  []spool.Credential
+	reqs   []spool.HTTPRequest
+	sink   *sink
+	web    *web.Machine
+	tests  []spool.TestMessage
 
 	result  atomic.Int32 // smtp.Result from the spool, or noResult
 	inWheel atomic.Bool
