@@ -4,9 +4,9 @@ GO      ?= go
 BIN     := bin/spampots
 RUNDIR  := run
 # Packages the tests need (real clients and servers): installed by `make deps`.
-APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl tcpdump iproute2 p0f
+APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl tcpdump iproute2 p0f dnsmasq-base unbound
 
-.PHONY: build run test deps check fuzz bench generate image clean
+.PHONY: build run test deps check fuzz bench generate image data clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/spampots
@@ -49,9 +49,16 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzClassify -fuzztime $(FUZZTIME) ./sensor/testmsg
 	$(GO) test -run XXX -fuzz FuzzParseIP -fuzztime $(FUZZTIME) ./fingerprint
 	$(GO) test -run XXX -fuzz FuzzParseDB -fuzztime $(FUZZTIME) ./fingerprint
+	$(GO) test -run XXX -fuzz FuzzParseASN -fuzztime $(FUZZTIME) ./enrich
+	$(GO) test -run XXX -fuzz FuzzParseDNSBL -fuzztime $(FUZZTIME) ./enrich
 
 bench: build
 	$(GO) test -run XXX -bench . -benchmem ./...
+
+# The IP databases (ASN with prefixes, country) from the @ip-location-db npm
+# packages into data/ipdb; needs npm, caches in ~/.cache/spampots/ipdb.
+data:
+	enrich/data/build.sh data/ipdb
 
 generate:
 	$(GO) generate ./...
