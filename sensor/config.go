@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spampots/spampots/enrich"
 	"github.com/spampots/spampots/sensor/httpproxy"
 	"github.com/spampots/spampots/sensor/relay"
 	"github.com/spampots/spampots/sensor/smtp"
@@ -85,6 +86,13 @@ type Config struct {
 	TestMsg testmsg.Config
 	// Relay delivers test messages when the policy is relay.
 	Relay *relay.Relay
+	// Enrich looks up sources and destinations (X-Src-*, X-Dst-*); nil
+	// leaves them unknown.
+	Enrich *enrich.Enricher
+	// EnrichWait is how long a complete message may wait, before it is
+	// written and acknowledged, for lookups still under way (0: not at
+	// all). The session reads nothing meanwhile; no CPU is spent.
+	EnrichWait time.Duration
 	// Grace is how long sessions may go on after a stop signal before they
 	// are cut with 421.
 	Grace time.Duration
@@ -139,6 +147,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Grace < 0 {
 		errs = append(errs, errors.New("grace period must not be negative"))
+	}
+	if c.EnrichWait < 0 || c.EnrichWait > time.Minute {
+		errs = append(errs, errors.New("enrich wait: want 0 to 1m"))
 	}
 	if c.MaxPending < 0 {
 		errs = append(errs, errors.New("max pending bytes must not be negative"))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/spampots/spampots/enrich"
 	"github.com/spampots/spampots/sensor/httpproxy"
 	"github.com/spampots/spampots/sensor/proxy"
 	"github.com/spampots/spampots/sensor/relay"
@@ -125,6 +126,15 @@ type session struct {
 	sink   *sink
 	web    *web.Machine
 	tests  []spool.TestMessage
+
+	// Enrichment of the client and of a proxy destination; nil without an
+	// enricher. Their answers may come after the session ended: lateWanted
+	// says the event went out without them, lateSent that they followed.
+	srcInfo, dstInfo *enrich.Lookup
+	held             *smtp.Message // a message waiting for them (Config.EnrichWait)
+	holdUntil        time.Time
+	lateWanted       atomic.Bool
+	lateSent         atomic.Bool
 
 	result  atomic.Int32 // smtp.Result from the spool, or noResult
 	inWheel atomic.Bool
@@ -292,6 +302,9 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if ss.port != nil {
 		ss.port.Connections.Add(1)
 	}
+	if e := s.cfg.Enrich; e != nil {
+		ss.srcInfo = e.Source(ss.src.Addr(), func() { s.answered(ss) })
+	}
 	var out []byte
 	switch ss.proto {
 	case "smtp":
@@ -379,6 +392,13 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	now := s.now()
 	if r := ss.result.Swap(noResult); r != noResult && ss.m != nil {
 		if ss.apply(s, ss.m.Committed(smtp.Result(r), now), now) {
+			return gnet.Close
+		}
+	}
+	if ss.held != nil && (lookupsReady(ss) || !now.Before(ss.holdUntil)) {
+		msg := ss.held
+		ss.held = nil
+		if ss.deliverNow(s, msg, now) {
 			return gnet.Close
 		}
 	}
@@ -470,13 +490,30 @@ func (ss *session) apply(s *Server, acts []smtp.Action, now time.Time) bool {
 		case smtp.Close:
 			return true
 		case smtp.Deliver:
-			if s.deliver(ss, a.Msg) != nil {
-				s.stats.TempFails.Add(1)
-				return ss.apply(s, ss.m.Committed(smtp.TempFail, now), now)
+			if s.cfg.EnrichWait > 0 && !lookupsReady(ss) {
+				// Hold the message (the machine waits, reading nothing) until
+				// the lookups answer or the wait is over: its headers are
+				// written once, with what is known then.
+				ss.held, ss.holdUntil = a.Msg, now.Add(s.cfg.EnrichWait)
+				s.wheel.add(ss, ss.holdUntil)
+				continue
+			}
+			if ss.deliverNow(s, a.Msg, now) {
+				return true
 			}
 		case smtp.Auth:
 			// kept in the machine's summary, written with the event
 		}
+	}
+	return false
+}
+
+// deliverNow hands msg to the spool; if the spool refuses it at once the
+// client gets a tempfail. It reports whether to close.
+func (ss *session) deliverNow(s *Server, msg *smtp.Message, now time.Time) bool {
+	if s.deliver(ss, msg) != nil {
+		s.stats.TempFails.Add(1)
+		return ss.apply(s, ss.m.Committed(smtp.TempFail, now), now)
 	}
 	return false
 }
@@ -527,6 +564,13 @@ var webPorts = map[uint16]bool{80: true, 8080: true}
 func (ss *session) connect(s *Server, t proxy.Target, via proxy.Proto, now time.Time) bool {
 	ss.via, ss.target = via, t
 	ss.pm = nil
+	if e := s.cfg.Enrich; e != nil {
+		if t.IP.IsValid() {
+			ss.dstInfo = e.Destination(t.IP, func() { s.answered(ss) })
+		} else {
+			ss.dstInfo = e.DestinationName(t.Host, int(t.Port), func() { s.answered(ss) })
+		}
+	}
 	switch {
 	case smtpPorts[t.Port]:
 		ss.dest = "smtp"
@@ -621,6 +665,19 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 		}
 		env.DstDstport = int(ss.target.Port)
 	}
+	if ss.srcInfo != nil {
+		// What is known now, and not a moment later: capture never waits
+		// for the DNS. Late answers go to the event stream.
+		v := ss.srcInfo.Values()
+		env.SrcHostname, env.SrcASN, env.SrcRIR, env.SrcCC, env.SrcDnsbl = v.Hostname, v.ASN, v.RIR, v.CC, v.DNSBL
+		if ss.dstInfo != nil {
+			v = ss.dstInfo.Values()
+			env.DstIP, env.DstHostname = v.IP, v.Hostname
+		} else { // the sensor itself is the mail server
+			v = s.self(ss.dst.Addr())
+		}
+		env.DstASN, env.DstRIR, env.DstCC = v.ASN, v.RIR, v.CC
+	}
 	test := false
 	if s.tests != nil {
 		var why string
@@ -658,6 +715,50 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 	})
 }
 
+// answered is called, from a resolver goroutine, when a lookup of ss's
+// has its answers: an open session is woken (nothing to do but to be
+// ready for the next message); a closed one whose event went out without
+// them gets a late event with them.
+func (s *Server) answered(ss *session) {
+	if !ss.closed.Load() {
+		_ = ss.c.Wake(nil)
+		return
+	}
+	s.lateEnrichment(ss)
+}
+
+// lateEnrichment writes, once, the event that completes a closed
+// session's enrichment, when every lookup has its answers.
+func (s *Server) lateEnrichment(ss *session) {
+	if !ss.lateWanted.Load() || !lookupsReady(ss) || ss.lateSent.Swap(true) {
+		return
+	}
+	ev := &spool.Event{Kind: "enrichment", Start: ss.start.UTC(), End: s.now().UTC(), Sensor: s.cfg.ID, Session: ss.id,
+		SrcIP: ss.src.Addr().String(), SrcPort: int(ss.src.Port()), Src: enrichment(ss.srcInfo), Dst: enrichment(ss.dstInfo)}
+	if err := s.spool.Event(ev); err != nil {
+		s.stats.EventsLost.Add(1)
+	}
+}
+
+func lookupsReady(ss *session) bool {
+	return (ss.srcInfo == nil || ss.srcInfo.Ready()) && (ss.dstInfo == nil || ss.dstInfo.Ready())
+}
+
+func enrichment(l *enrich.Lookup) *spool.Enrichment {
+	if l == nil {
+		return nil
+	}
+	v := l.Values()
+	return &spool.Enrichment{IP: v.IP, Hostname: v.Hostname, ASN: v.ASN, RIR: v.RIR, CC: v.CC, DNSBL: v.DNSBL}
+}
+
+// self is the enrichment of the sensor's own address (the databases only:
+// the sensor asks no one about itself).
+func (s *Server) self(a netip.Addr) enrich.Values {
+	info := s.cfg.Enrich.DB().Lookup(a.Unmap())
+	return enrich.Values{IP: a.String(), Hostname: s.cfg.SMTP.Hostname, ASN: enrich.FormatASN(info), RIR: enrich.FormatRIR(info), CC: enrich.FormatCC(info)}
+}
+
 // pmOutcome is how the proxy machine or destination running now ended
 // the session, if it did.
 func (ss *session) pmOutcome() string {
@@ -683,6 +784,14 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	now := s.now()
+	if ss.held != nil {
+		// The client left while its message waited for the lookups: it was
+		// received whole, so it is kept (unacknowledged, it may come again).
+		if s.deliver(ss, ss.held) != nil {
+			s.stats.TempFails.Add(1)
+		}
+		ss.held = nil
+	}
 	var sum smtp.Summary
 	if ss.m != nil {
 		sum = *ss.m.Summary()
@@ -736,6 +845,8 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	if ss.sink != nil {
 		ev.TunnelBytes, ev.TunnelHead = ss.sink.total, ss.sink.sample
 	}
+	ev.Src, ev.Dst = enrichment(ss.srcInfo), enrichment(ss.dstInfo)
+	late := !lookupsReady(ss)
 	for _, cr := range sum.Creds {
 		ev.Auth = append(ev.Auth, spool.Credential{Mech: cr.Mech, Authzid: cr.Authzid, User: cr.User,
 			Password: cr.Password, Challenge: cr.Challenge, Response: cr.Response})
@@ -750,6 +861,12 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		s.log.Warn("connection event not spooled", "session", ss.id, "err", err)
 	}
 	ss.m, ss.pm, ss.web, ss.sink = nil, nil, nil, nil // the wheel may hold the session a while: keep it small
+	if late {
+		// The answers that are still coming follow in an event of their
+		// own; they may have come since the check above.
+		ss.lateWanted.Store(true)
+		s.lateEnrichment(ss)
+	}
 	s.mu.Lock()
 	delete(s.sessions, ss)
 	s.checkDrained()

@@ -7,6 +7,9 @@ import "time"
 // emails (ARCHITECTURE.md). Field names are the stable JSON schema read by the
 // miner; add fields, never rename them.
 type Event struct {
+	// Kind is "" for a connection's event, "enrichment" for the answers
+	// that came after it was written (Session says whose; Src and Dst).
+	Kind string `json:"kind,omitempty"`
 	Start      time.Time `json:"start"`       // connection accepted (UTC)
 	End        time.Time `json:"end"`         // connection closed (UTC)
 	Sensor     string    `json:"sensor"`      // sensor id
@@ -38,6 +41,11 @@ type Event struct {
 	HTTP        []HTTPRequest `json:"http,omitempty"`         // requests answered by the emulated web (first 16)
 	TunnelBytes int64         `json:"tunnel_bytes,omitempty"` // bytes a sink destination took
 	TunnelHead  []byte        `json:"tunnel_head,omitempty"`  // their first 512 bytes (base64 in JSON)
+
+	// Src and Dst are the enrichment of the client and, for a proxy
+	// session, of the destination it asked for (enrich's header values).
+	Src *Enrichment `json:"src,omitempty"`
+	Dst *Enrichment `json:"dst,omitempty"`
 
 	// Tests are the session's messages classified as spammers' test
 	// messages (sensor/testmsg), first 16.
@@ -72,4 +80,15 @@ type Credential struct {
 	Password  string `json:"password,omitempty"`  // cleartext mechanisms
 	Response  string `json:"response,omitempty"`  // CRAM-MD5 digest (hex)
 	Challenge string `json:"challenge,omitempty"` // CRAM-MD5 challenge sent
+}
+
+// Enrichment is what is known of an address: the X-Src-*/X-Dst-* values
+// (see package enrich), "unknown" for what was not known in time.
+type Enrichment struct {
+	IP       string `json:"ip,omitempty"`
+	Hostname string `json:"hostname"`
+	ASN      string `json:"asn"`
+	RIR      string `json:"rir"`
+	CC       string `json:"cc"`
+	DNSBL    string `json:"dnsbl,omitempty"`
 }

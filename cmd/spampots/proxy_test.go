@@ -150,11 +150,11 @@ func TestProxychainsSwaks(t *testing.T) {
 		from, proto, dstIP, dstHost string
 		dstPort                     int
 		target                      string
-	}{ // unknown reads back as ""
+	}{ // unknown reads back as ""; 192.0.2.0/24 is for documentation: reserved
 		{"phish@bank.example", "S5", "", "mx.victim.example", 25, "mx.victim.example:25"},
-		{"pills@pharma.example", "HTTP", "192.0.2.25", "", 25, "192.0.2.25:25"},
+		{"pills@pharma.example", "HTTP", "192.0.2.25", "reserved", 25, "192.0.2.25:25"},
 		{"sub@pharma.example", "HTTP", "", "smtp.submission.example", 587, "smtp.submission.example:587"},
-		{"s4@loans.example", "S4", "192.0.2.26", "", 2525, "192.0.2.26:2525"},
+		{"s4@loans.example", "S4", "192.0.2.26", "reserved", 2525, "192.0.2.26:2525"},
 	} {
 		e := got[tc.from]
 		if e == nil {

@@ -16,6 +16,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spampots/spampots/enrich"
+	"github.com/spampots/spampots/enrich/dnsq"
+	"github.com/spampots/spampots/enrich/ipdb"
 	"github.com/spampots/spampots/sensor"
 	"github.com/spampots/spampots/sensor/relay"
 	"github.com/spampots/spampots/sensor/smtp"
@@ -60,6 +63,11 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		relayPer   = fs.Int("relay-per-source", 3, "test messages relayed per source IP per hour")
 		relayAll   = fs.Int("relay-global", 45, "test messages relayed per hour in all")
 		socksAuth  = fs.Bool("socks-prefer-auth", true, "SOCKS5: when a client offers both no authentication and username/password, ask for the password (and record it)")
+		asnDB      = fs.String("asn-db", "", "ASN database (MaxMind DB: `make data`'s data/ipdb/asn.mmdb or GeoLite2-ASN) for X-Src-ASN/X-Dst-ASN (empty: none)")
+		countryDB  = fs.String("country-db", "", "country database (MaxMind DB: data/ipdb/country.mmdb or GeoLite2-Country) for X-Src-CC/X-Dst-CC (empty: none)")
+		resolver   = fs.String("resolver", "", "the one DNS resolver (ip:port) asked for reverse DNS, block lists and proxy destinations' names (empty: no DNS at all)")
+		dnsbl      = fs.String("dnsbl", "zen.spamhaus.org", "DNS block lists asked about each client, comma-separated (with --resolver)")
+		enrichWait = fs.Duration("enrich-wait", time.Second, "how long a complete message may wait for DNS answers still under way before it is written with what is known (and the client gets its 250)")
 		publicIPs  []string
 	)
 	fs.Var(&listFlag{vals: &publicIPs}, "public-ip", "the sensor's public address, repeatable, when clients reach it through NAT: test messages name it, judge pages show it")
@@ -96,6 +104,7 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		},
 	}
 	cfg.TestMessages = *testPolicy
+	cfg.EnrichWait = *enrichWait
 	cfg.SOCKS.PreferUserPass = *socksAuth
 	for _, ip := range publicIPs {
 		a, err := netip.ParseAddr(ip)
@@ -131,6 +140,15 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		cfg.Listen = append(cfg.Listen, ln)
+	}
+	enrichCfg := enrich.Config{IPDB: ipdb.Config{ASN: *asnDB, Country: *countryDB}, Logger: log}
+	if *resolver != "" {
+		enrichCfg.DNS.Server = *resolver
+		zones, err := dnsq.ParseZones(*dnsbl)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dnsbl: %w", err))
+		}
+		enrichCfg.DNS.Zones = zones
 	}
 	if relayCfg != nil {
 		cfg.Relay = &relay.Relay{} // validated below with the rest; made for real once the flags are good
@@ -194,6 +212,11 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		}()
 		log.Info("test messages are relayed", "smarthost", relayCfg.Smarthost, "per_source_hour", relayCfg.PerSource, "global_hour", relayCfg.Global)
 	}
+	if cfg.Enrich, err = enrich.New(enrichCfg); err != nil {
+		log.Error("enrich", "err", err)
+		return 1
+	}
+	defer cfg.Enrich.Close()
 	w, err := spool.Open(spool.Config{Dir: *spoolDir, SensorID: cfg.ID, MaxAge: *segAge, MaxSize: segSize, QueueLen: *queue, Logger: log, Closed: cue})
 	if err != nil {
 		log.Error("spool", "err", err)
@@ -254,8 +277,9 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "spampots sensor %s: listening on %s; spooling to %s\n", cfg.ID, strings.Join(listen, " "), *spoolDir)
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				log.Info("SIGHUP: closing the current segment")
+				log.Info("SIGHUP: closing the current segment, reloading the IP databases")
 				w.Rotate()
+				_ = cfg.Enrich.Reload() // it logs what it did
 				continue
 			}
 			log.Info("shutting down", "signal", sig.String(), "grace", cfg.Grace)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,10 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/maxmind/mmdbwriter"
-	"github.com/maxmind/mmdbwriter/mmdbtype"
-
 	"github.com/spampots/spampots/enrich/asnmmdb"
+	"github.com/spampots/spampots/enrich/ipdb/ipdbtest"
 )
 
 // asnCSV is a small @ip-location-db style ASN table (first,last,asn,org).
@@ -33,74 +30,6 @@ const asnCSV6 = `2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Googl
 3000::,3000::ffff,328000,AS outside the RIR tables
 `
 
-func writeASN(t testing.TB, path, v4, v6 string) {
-	t.Helper()
-	tr, err := asnmmdb.New(asnmmdb.Options{Description: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.ReadCSV(strings.NewReader(v4), "v4"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.ReadCSV(strings.NewReader(v6), "v6"); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := tr.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	replace(t, path, buf.Bytes())
-}
-
-// replace writes a file whole and renames it into place, as build.sh does.
-func replace(t testing.TB, path string, b []byte) {
-	t.Helper()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// writeCountry writes a country database in GeoLite2 form (country.iso_code)
-// or in @ip-location-db form (country_code), IPv4-only if v4only.
-func writeCountry(t testing.TB, path string, geolite, v4only bool, nets map[string]string) {
-	t.Helper()
-	ipv := 6
-	if v4only {
-		ipv = 4
-	}
-	tr, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "test-country", IPVersion: ipv, RecordSize: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for cidr, cc := range nets {
-		_, n, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rec mmdbtype.Map
-		if geolite {
-			rec = mmdbtype.Map{"country": mmdbtype.Map{"iso_code": mmdbtype.String(cc), "names": mmdbtype.Map{"en": mmdbtype.String("x")}}}
-			if cc == "" {
-				rec = mmdbtype.Map{"registered_country": mmdbtype.Map{"iso_code": mmdbtype.String("EU")}}
-			}
-		} else {
-			rec = mmdbtype.Map{"country_code": mmdbtype.String(cc)}
-		}
-		if err := tr.Insert(n, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := tr.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	replace(t, path, buf.Bytes())
-}
-
 var countries = map[string]string{
 	"1.0.0.0/24":      "au",
 	"8.8.0.0/16":      "US",
@@ -115,8 +44,8 @@ func open(t testing.TB, geolite, v4only bool) (*DB, string) {
 	t.Helper()
 	dir := t.TempDir()
 	asn, cc := filepath.Join(dir, "asn.mmdb"), filepath.Join(dir, "country.mmdb")
-	writeASN(t, asn, asnCSV, asnCSV6)
-	writeCountry(t, cc, geolite, v4only, countries)
+	ipdbtest.WriteASN(t, asn, asnCSV, asnCSV6)
+	ipdbtest.WriteCountry(t, cc, geolite, v4only, countries)
 	db, err := Open(Config{ASN: asn, Country: cc})
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +118,7 @@ func TestNoDatabases(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	cc := filepath.Join(dir, "country.mmdb")
-	writeCountry(t, cc, true, false, countries)
+	ipdbtest.WriteCountry(t, cc, true, false, countries)
 	junk := filepath.Join(dir, "junk.mmdb")
 	if err := os.WriteFile(junk, []byte("not a database"), 0o644); err != nil {
 		t.Fatal(err)
@@ -210,7 +139,7 @@ func TestOpenErrors(t *testing.T) {
 
 func TestReloadFailureKeepsTheOldData(t *testing.T) {
 	db, dir := open(t, true, false)
-	replace(t, filepath.Join(dir, "asn.mmdb"), []byte("garbage"))
+	ipdbtest.Replace(t, filepath.Join(dir, "asn.mmdb"), []byte("garbage"))
 	if err := db.Reload(); err == nil {
 		t.Fatal("Reload of a broken file succeeded")
 	}
@@ -273,7 +202,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		if i%2 == 0 {
 			b = asn2.Bytes()
 		}
-		replace(t, path, b)
+		ipdbtest.Replace(t, path, b)
 		if err := db.Reload(); err != nil {
 			t.Error(err)
 		}
@@ -393,7 +322,7 @@ func synthetic(b *testing.B, n int) *DB {
 		}
 	}
 	path := filepath.Join(dir, "asn.mmdb")
-	writeASN(b, path, v4.String(), v6.String())
+	ipdbtest.WriteASN(b, path, v4.String(), v6.String())
 	db, err := Open(Config{ASN: path})
 	if err != nil {
 		b.Fatal(err)
