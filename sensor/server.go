@@ -395,7 +395,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			return gnet.Close
 		}
 	}
-	if ss.held != nil && (lookupsReady(ss) || !now.Before(ss.holdUntil)) {
+	if ss.held != nil && (lookupsReady(ss) || !now.Before(ss.holdUntil) || !s.resolverUp()) {
 		msg := ss.held
 		ss.held = nil
 		if ss.deliverNow(s, msg, now) {
@@ -490,7 +490,7 @@ func (ss *session) apply(s *Server, acts []smtp.Action, now time.Time) bool {
 		case smtp.Close:
 			return true
 		case smtp.Deliver:
-			if s.cfg.EnrichWait > 0 && !lookupsReady(ss) {
+			if s.cfg.EnrichWait > 0 && !lookupsReady(ss) && s.resolverUp() {
 				// Hold the message (the machine waits, reading nothing) until
 				// the lookups answer or the wait is over: its headers are
 				// written once, with what is known then.
@@ -738,6 +738,14 @@ func (s *Server) lateEnrichment(ss *session) {
 	if err := s.spool.Event(ev); err != nil {
 		s.stats.EventsLost.Add(1)
 	}
+}
+
+// resolverUp says whether waiting for the DNS is worth it: not once the
+// resolver has let a query time out with no answer since. A dead resolver
+// then costs a session nothing.
+func (s *Server) resolverUp() bool {
+	d := s.cfg.Enrich.DNS()
+	return d == nil || d.Answering()
 }
 
 func lookupsReady(ss *session) bool {

@@ -17,7 +17,7 @@ import (
 
 // netns runs commands inside a network namespace the test created.
 type netns struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 }
 
@@ -38,7 +38,7 @@ func (n netns) run(name string, args ...string) string {
 // sensor's side and net.1 on the sink's, the sink being the sensor's
 // default route: whatever the sensor sends anywhere arrives there. It
 // returns them with the sink side's interface.
-func nsPair(t *testing.T, net string) (sensorNS, sinkNS netns, vethK string) {
+func nsPair(t testing.TB, net string) (sensorNS, sinkNS netns, vethK string) {
 	t.Helper()
 	var id [3]byte
 	rand.Read(id[:])
@@ -151,7 +151,7 @@ type packet struct{ src, dst, line string }
 
 // capturePackets records with tcpdump every packet arriving at iface in
 // ns (ARP aside); the returned function stops it and returns them.
-func capturePackets(t *testing.T, ns netns, iface string) func() []packet {
+func capturePackets(t testing.TB, ns netns, iface string) func() []packet {
 	t.Helper()
 	capture := filepath.Join(t.TempDir(), "capture.txt")
 	capFile, _ := os.Create(capture)

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,30 +37,7 @@ func TestEnrichmentEndToEnd(t *testing.T) {
 		t.Skip("the enrichment end-to-end test needs root for a network namespace with public addresses (CI runs it as root)")
 	}
 	need(t, "ip", "dnsmasq", "swaks", "proxychains4")
-	ns, _, _ := nsPair(t, "10.233.0") // the sink side stays unused: nothing may go there
-	for _, a := range []string{caseSrc, caseSensor} {
-		ns.run("ip", "addr", "add", a+"/32", "dev", "lo")
-	}
-	// Connections to the sensor come from the spammer's address, whatever
-	// the client binds (proxychains4 does not keep swaks's binding).
-	ns.run("ip", "route", "replace", "local", caseSensor, "dev", "lo", "table", "local", "src", caseSrc)
-	dir := t.TempDir()
-	asnDB, ccDB := filepath.Join(dir, "asn.mmdb"), filepath.Join(dir, "country.mmdb")
-	ipdbtest.WriteASN(t, asnDB, "41.155.0.0,41.155.127.255,33776,STARCOMMS-AS\n195.4.92.0,195.4.93.255,5430,freenet Datenkommunikations GmbH\n", "")
-	ipdbtest.WriteCountry(t, ccDB, true, false, map[string]string{"41.155.0.0/17": "NG", "195.4.92.0/23": "DE"})
-
-	dns := ns.cmd("dnsmasq", "--no-daemon", "--log-facility=-", "--user=root", "--no-resolv", "--no-hosts", "--listen-address=127.0.0.1", "--port=5353", "--bind-interfaces",
-		"--ptr-record=138.50.155.41.in-addr.arpa,dial-pool50.lg.starcomms.net",
-		"--address=/dial-pool50.lg.starcomms.net/"+caseSrc,
-		"--address=/138.50.155.41.zen.spamhaus.org/127.0.0.4", "--address=/138.50.155.41.zen.spamhaus.org/127.0.0.10",
-		"--mx-host=victim.example,mx1.victim.example,10", "--address=/mx1.victim.example/"+caseMX)
-	dnsLog := newLogLines()
-	dns.Stderr = dnsLog
-	if err := dns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { dns.Process.Kill(); dns.Wait() }()
-	dnsLog.wait(t, "started", 1)
+	ns, asnDB, ccDB := caseStudy(t, nil)
 
 	spoolDir := t.TempDir()
 	sensor := ns.cmd(binPath, "sensor", "--id", "T-01", "--spool", spoolDir, "--hostname", "mx.sensor.test",
@@ -130,6 +109,54 @@ func TestEnrichmentEndToEnd(t *testing.T) {
 			t.Errorf("event %s: dst %+v", e.Session, e.Dst)
 		}
 	}
+}
+
+// caseStudy makes a network namespace holding the sensor's public address
+// and the spammer's, plus more sources if given, all on lo, with
+// connections to the sensor coming from the spammer's address unless a
+// client binds another; dnsmasq on 127.0.0.1:5353 serving their reverse
+// DNS, a test ZEN zone listing the spammer (XBL, PBL) and every second
+// extra source (PBL), and victim.example's MX; and ASN and country
+// databases built like make data builds them. It returns the namespace
+// and the databases' paths.
+func caseStudy(t testing.TB, sources []string) (ns netns, asnDB, ccDB string) {
+	t.Helper()
+	ns, _, _ = nsPair(t, "10.233.0") // the sink side stays unused: nothing may go there
+	for _, a := range append([]string{caseSrc, caseSensor}, sources...) {
+		ns.run("ip", "addr", "add", a+"/32", "dev", "lo")
+	}
+	// Connections to the sensor come from the spammer's address, whatever
+	// the client binds (proxychains4 does not keep swaks's binding).
+	ns.run("ip", "route", "replace", "local", caseSensor, "dev", "lo", "table", "local", "src", caseSrc)
+	dir := t.TempDir()
+	asnDB, ccDB = filepath.Join(dir, "asn.mmdb"), filepath.Join(dir, "country.mmdb")
+	ipdbtest.WriteASN(t, asnDB, "41.155.0.0,41.155.127.255,33776,STARCOMMS-AS\n195.4.92.0,195.4.93.255,5430,freenet Datenkommunikations GmbH\n", "")
+	ipdbtest.WriteCountry(t, ccDB, true, false, map[string]string{"41.155.0.0/17": "NG", "195.4.92.0/23": "DE"})
+
+	args := []string{"--no-daemon", "--log-facility=-", "--user=root", "--no-resolv", "--no-hosts", "--listen-address=127.0.0.1",
+		"--port=5353", "--bind-interfaces", "--cache-size=0",
+		"--ptr-record=138.50.155.41.in-addr.arpa,dial-pool50.lg.starcomms.net",
+		"--address=/dial-pool50.lg.starcomms.net/" + caseSrc,
+		"--address=/138.50.155.41.zen.spamhaus.org/127.0.0.4", "--address=/138.50.155.41.zen.spamhaus.org/127.0.0.10",
+		"--mx-host=victim.example,mx1.victim.example,10", "--address=/mx1.victim.example/" + caseMX}
+	for i, a := range sources {
+		ip := netip.MustParseAddr(a).As4()
+		rev := fmt.Sprintf("%d.%d.%d.%d", ip[3], ip[2], ip[1], ip[0])
+		host := fmt.Sprintf("host%d.dyn.starcomms.net", i)
+		args = append(args, "--ptr-record="+rev+".in-addr.arpa,"+host, "--address=/"+host+"/"+a)
+		if i%2 == 0 {
+			args = append(args, "--address=/"+rev+".zen.spamhaus.org/127.0.0.10")
+		}
+	}
+	dns := ns.cmd("dnsmasq", args...)
+	dnsLog := newLogLines()
+	dns.Stderr = dnsLog
+	if err := dns.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dns.Process.Kill(); dns.Wait() })
+	dnsLog.wait(t, "started", 1)
+	return ns, asnDB, ccDB
 }
 
 // sensorHeaders returns, for every message in a spool's closed segments,

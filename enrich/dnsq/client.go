@@ -156,6 +156,9 @@ type Client struct {
 	warned [MaxZones]atomic.Bool
 
 	queries, timeouts, failures, refused, hits, misses, joined, evictions atomic.Uint64
+	// Sequence numbers of the last answer and of the last timeout, from
+	// seq: which came last says whether the resolver is answering.
+	seq, lastAnswer, lastTimeout atomic.Uint64
 }
 
 // flight is one lookup under way, with everything waiting for it.
@@ -263,6 +266,14 @@ func (c *Client) Close() {
 	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
+}
+
+// Answering reports whether the resolver answered since its last timeout:
+// false once a query timed out with no answer since, so that callers can
+// stop waiting for a resolver that is down (lookups go on, and the first
+// answer makes it true again).
+func (c *Client) Answering() bool {
+	return c.lastTimeout.Load() <= c.lastAnswer.Load()
 }
 
 // Stats returns the counters.

@@ -208,11 +208,10 @@ func TestNeverAnswers(t *testing.T) {
 	s.setDrop("4.3.2.1.bl.test.")
 	c, _ := newClient(t, s.addr, func(cfg *Config) { cfg.Attempts = 2 })
 	done, wait := signal(t)
-	start := time.Now()
-	p := c.Start(netip.MustParseAddr("1.2.3.4"), PTR|DNSBL, done)
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Errorf("Start took %s", d)
+	if !c.Answering() {
+		t.Error("a resolver not yet asked counts as answering")
 	}
+	p := c.Start(netip.MustParseAddr("1.2.3.4"), PTR|DNSBL, done)
 	if p.Ready() {
 		t.Fatal("Ready with a silent resolver")
 	}
@@ -221,9 +220,8 @@ func TestNeverAnswers(t *testing.T) {
 		t.Errorf("before the bound: %+v %+v", h, ls)
 	}
 	wait()
-	bound := time.Since(start)
-	if bound < 2*150*time.Millisecond || bound > 2*time.Second {
-		t.Errorf("gave up after %s; want two attempts of 150ms", bound)
+	if c.Answering() {
+		t.Error("a resolver whose queries all timed out counts as answering")
 	}
 	h, ls = p.Result()
 	if h.Status != Unknown || ls[0].Status != Unknown || ls[1].Status != Unknown {
@@ -237,6 +235,12 @@ func TestNeverAnswers(t *testing.T) {
 	p = c.Start(netip.MustParseAddr("1.2.3.4"), PTR|DNSBL, nil)
 	if !p.Ready() || s.total() != 6 {
 		t.Errorf("failure not cached: ready %v, %d queries", p.Ready(), s.total())
+	}
+	// One answer, and the resolver is up again.
+	s.add(t, "5.3.2.1.in-addr.arpa. 300 IN PTR back.example.test.", "back.example.test. 300 IN A 1.2.3.5")
+	resolved(t, c, "1.2.3.5", PTR)
+	if !c.Answering() {
+		t.Error("a resolver that answered again still counts as down")
 	}
 }
 
@@ -428,15 +432,13 @@ func TestResolve(t *testing.T) {
 func TestClose(t *testing.T) {
 	s := newServer(t)
 	s.setHold("4.3.2.1.in-addr.arpa.")
-	c, _ := newClient(t, s.addr, func(cfg *Config) { cfg.Timeout = 10 * time.Second })
+	// A query that would wait an hour: only Close can end it before wait
+	// gives up.
+	c, _ := newClient(t, s.addr, func(cfg *Config) { cfg.Timeout = time.Hour })
 	done, wait := signal(t)
 	p := c.Start(netip.MustParseAddr("1.2.3.4"), PTR, done)
-	start := time.Now()
 	c.Close()
 	wait()
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("Close took %s", d)
-	}
 	if !p.Ready() || p.Hostname().Status != Unknown {
 		t.Errorf("after Close: %v %+v", p.Ready(), p.Hostname())
 	}

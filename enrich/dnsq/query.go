@@ -224,6 +224,7 @@ func (c *Client) query(name string, qtype uint16) reply {
 			break
 		}
 		c.timeouts.Add(1)
+		c.lastTimeout.Store(c.seq.Add(1))
 	}
 	if err != nil {
 		if c.ctx.Err() == nil {
@@ -274,6 +275,9 @@ func (c *Client) exchange(dc *dns.Client, m *dns.Msg) (*dns.Msg, error) {
 	stop := context.AfterFunc(c.ctx, func() { conn.Close() })
 	defer stop()
 	r, _, err := dc.ExchangeWithConnContext(c.ctx, m, conn)
+	if err == nil {
+		c.lastAnswer.Store(c.seq.Add(1))
+	}
 	return r, err
 }
 
