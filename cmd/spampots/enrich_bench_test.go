@@ -127,4 +127,3 @@ func TestLoadgen(t *testing.T) {
 	}
 	fmt.Printf("LOADGEN rate=%.1f\n", float64(n)/time.Since(start).Seconds())
 }
-
