@@ -24,5 +24,9 @@ for _ in $(seq 100); do # the first heartbeat should find it listening
 	(exec 3<>"/dev/tcp/${caddr%:*}/${caddr##*:}") 2>/dev/null && break
 	sleep 0.1
 done
-"$bin" sensor --id DEV-01 --spool "$dir/spool" --segment-age 1m \
+# The IP databases, when `make data` has built them.
+ipdb=()
+[ -f data/ipdb/asn.mmdb ] && ipdb+=(--asn-db data/ipdb/asn.mmdb)
+[ -f data/ipdb/country.mmdb ] && ipdb+=(--country-db data/ipdb/country.mmdb)
+"$bin" sensor --id DEV-01 --spool "$dir/spool" --segment-age 1m "${ipdb[@]}" \
 	--ship-to "https://$caddr" --ship-token "$token" --collector-pin "$pin" "$@"
