@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/spampots/spampots/enrich/dnsq"
 	"github.com/spampots/spampots/sensor"
 	"github.com/spampots/spampots/spool"
 )
@@ -44,7 +45,7 @@ func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop
 
 // registerSensor exposes the sensor's and its spool's counters, read at
 // scrape time (spampots_sensor_*, spampots_spool_*; never an IP as a label).
-func registerSensor(reg prometheus.Registerer, srv *sensor.Server, w *spool.Writer) {
+func registerSensor(reg prometheus.Registerer, srv *sensor.Server, w *spool.Writer, cfg *sensor.Config) {
 	st := srv.Stats()
 	counter := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
@@ -67,7 +68,34 @@ func registerSensor(reg prometheus.Registerer, srv *sensor.Server, w *spool.Writ
 		counter("spampots_spool_disk_full_total", "Writes that met a full disk.", func() float64 { return float64(w.Stats().DiskFull) }),
 		counter("spampots_spool_segments_closed_total", "Segments moved into closed/.", func() float64 { return float64(w.Stats().SegmentsClosed) }),
 		gauge("spampots_spool_queue_depth", "Records waiting for the spool writer.", func() float64 { return float64(w.Stats().QueueDepth) }),
+		counter("spampots_sensor_test_messages_total", "Messages classified as spammers' test messages.", load(&st.TestMessages)),
 	)
+	if r := cfg.Relay; r != nil {
+		rs := r.Stats()
+		reg.MustRegister(
+			counter("spampots_relay_offered_total", "Test messages offered to the relay.", load(&rs.Offered)),
+			counter("spampots_relay_refused_total", "Test messages the relay refused (rate limits, queue).", load(&rs.Refused)),
+			counter("spampots_relay_delivered_total", "Test messages delivered to the smarthost.", load(&rs.Delivered)),
+			counter("spampots_relay_failed_total", "Test message deliveries that failed.", load(&rs.Failed)),
+		)
+	}
+	if d := cfg.Enrich.DNS(); d != nil {
+		dns := func(f func(s dnsq.Stats) uint64) func() float64 { return func() float64 { return float64(f(d.Stats())) } }
+		reg.MustRegister(
+			counter("spampots_dns_queries_total", "DNS queries sent to the resolver.", dns(func(s dnsq.Stats) uint64 { return s.Queries })),
+			counter("spampots_dns_timeouts_total", "DNS query attempts that timed out.", dns(func(s dnsq.Stats) uint64 { return s.Timeouts })),
+			counter("spampots_dns_failures_total", "DNS lookups that failed otherwise (SERVFAIL, REFUSED, network).", dns(func(s dnsq.Stats) uint64 { return s.Failures })),
+			counter("spampots_dns_refused_total", "DNS lookups not made: too many in flight.", dns(func(s dnsq.Stats) uint64 { return s.Refused })),
+			counter("spampots_dns_cache_hits_total", "DNS answers from the cache.", dns(func(s dnsq.Stats) uint64 { return s.Hits })),
+			gauge("spampots_dns_in_flight", "DNS lookups under way.", func() float64 { return float64(d.Stats().InFlight) }),
+			gauge("spampots_dns_up", "1 while the resolver answers, 0 once it let a query time out with no answer since.", func() float64 {
+				if d.Answering() {
+					return 1
+				}
+				return 0
+			}),
+		)
+	}
 	ports := prometheus.NewDesc("spampots_sensor_port_connections_total", "Connections by listening port.", []string{"port", "proto"}, nil)
 	reg.MustRegister(portCollector{st, ports})
 }

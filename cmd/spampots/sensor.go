@@ -226,7 +226,7 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		log.Error("sensor", "err", err)
 		return 1
 	}
-	registerSensor(reg, srv, w)
+	registerSensor(reg, srv, w, &cfg)
 	if *metricsAt != "" {
 		stopMetrics, err := serveMetrics(*metricsAt, reg, log)
 		if err != nil {
