@@ -8,24 +8,18 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 	"github.com/spampots/spampots/sensor/proxy"
 	"github.com/spampots/spampots/sensor/smtp"
 	"github.com/spampots/spampots/sensor/web"
 )
-
-// feeder is what the glue drives: the proxy machine, then whatever plays
-// the destination.
-type feeder interface {
-	Feed(in []byte, now time.Time) (int, []proxy.Action)
-}
 
 // smtpFeeder adapts the SMTP machine to proxy actions, committing every
 // message at once.
@@ -53,158 +47,63 @@ func convert(acts []smtp.Action) []proxy.Action {
 	return out
 }
 
-// server is test-only glue standing in for the sensor's adapter: a
-// loopback listener and a goroutine per connection that feeds what it
-// reads to the proxy machine, writes what it says, and on Connect hands
-// the connection to the emulated destination: an SMTP server for ports 25
-// and 587, a web server for anything else.
-type server struct {
-	addr     string
-	cfg      *Config
-	mu       sync.Mutex
-	conns    int
-	reqs     []*proxy.HTTPRequest
-	creds    []proxy.Credential
-	connects []proxy.Target
+// tunnel is what the glue feeds a connection to: the proxy machine, then,
+// on Connect, the emulated destination: an SMTP server for ports 25 and
+// 587, a web server for anything else.
+type tunnel struct {
+	f     machinetest.Feeder
+	cfg   *Config
+	local netip.AddrPort
 }
 
-func serve(t *testing.T, cfg *Config) *server {
+func (c *tunnel) Feed(in []byte, now time.Time) (int, []proxy.Action) {
+	n, acts := c.f.Feed(in, now)
+	for _, a := range acts {
+		if a.Kind != proxy.Connect {
+			continue
+		}
+		if a.Target.Port == 25 || a.Target.Port == 587 {
+			cfg := smtp.Prepare(smtp.Config{})
+			sm, greeting := smtp.New(&cfg, "T", now, nil)
+			c.f = smtpFeeder{sm}
+			acts = append(acts[:len(acts):len(acts)], convert(greeting)...)
+		} else {
+			wm, _ := web.New(&c.cfg.Web, a.Target.String(), now)
+			wm.SetPeer(c.local) // the origin sees the proxy
+			c.f = wm
+		}
+	}
+	return n, acts
+}
+
+// serve is the test-only glue standing in for the sensor's adapter
+// (machinetest.Serve), with the machine as an HTTP proxy on ln (nil: a
+// free loopback port).
+func serve(t *testing.T, ln net.Listener, cfg *Config) *machinetest.Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{addr: ln.Addr().String(), cfg: cfg}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
+	return machinetest.Serve(t, ln, func(c net.Conn) machinetest.Feeder {
+		local := c.LocalAddr().(*net.TCPAddr).AddrPort()
+		m, _ := New(cfg, local, c.RemoteAddr().(*net.TCPAddr).AddrPort(), time.Now())
+		return &tunnel{f: m, cfg: cfg, local: local}
 	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns++
-			s.mu.Unlock()
-			wg.Go(func() { s.handle(c) })
-		}
-	})
-	return s
 }
-
-func (s *server) handle(c net.Conn) {
-	defer c.Close()
-	local := c.LocalAddr().(*net.TCPAddr).AddrPort()
-	m, _ := New(s.cfg, local, c.RemoteAddr().(*net.TCPAddr).AddrPort(), time.Now())
-	var f feeder = m
-	var buf []byte
-	tmp := make([]byte, 4096)
-	// apply carries out actions; it reports false when the connection ends.
-	var apply func(acts []proxy.Action) bool
-	apply = func(acts []proxy.Action) bool {
-		for _, a := range acts {
-			switch a.Kind {
-			case proxy.Write:
-				if _, err := c.Write(a.Data); err != nil {
-					return false
-				}
-			case proxy.Close:
-				return false
-			case proxy.Request, proxy.Auth, proxy.Connect:
-				s.mu.Lock()
-				switch a.Kind {
-				case proxy.Request:
-					s.reqs = append(s.reqs, a.Req)
-				case proxy.Auth:
-					s.creds = append(s.creds, *a.Cred)
-				case proxy.Connect:
-					s.connects = append(s.connects, a.Target)
-				}
-				s.mu.Unlock()
-				if a.Kind != proxy.Connect {
-					continue
-				}
-				if a.Target.Port == 25 || a.Target.Port == 587 {
-					cfg := smtp.Prepare(smtp.Config{})
-					sm, acts := smtp.New(&cfg, "T", time.Now(), nil)
-					f = smtpFeeder{sm}
-					if !apply(convert(acts)) {
-						return false
-					}
-				} else {
-					wm, _ := web.New(&s.cfg.Web, a.Target.String(), time.Now())
-					wm.SetPeer(local) // the origin sees the proxy
-					f = wm
-				}
-			}
-		}
-		return true
-	}
-	for {
-		for {
-			k, acts := f.Feed(buf, time.Now())
-			buf = buf[k:]
-			if !apply(acts) {
-				return
-			}
-			if k == 0 || len(buf) == 0 {
-				break
-			}
-		}
-		c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		n, err := c.Read(tmp)
-		if err != nil {
-			return
-		}
-		buf = append(buf, tmp[:n]...)
-	}
-}
-
-func (s *server) snapshot() (conns int, reqs []*proxy.HTTPRequest, creds []proxy.Credential, connects []proxy.Target) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns, append(reqs, s.reqs...), append(creds, s.creds...), append(connects, s.connects...)
-}
-
-// unsized hides a reader's length, so net/http sends the body chunked.
-type unsized struct{ io.Reader }
 
 // TestNetHTTPThroughProxy uses Go's HTTP client with the machine as its
 // proxy: GET, HEAD, POST with a length, POST chunked, a judge page, all on
 // one kept-alive connection, with proxy credentials.
 func TestNetHTTPThroughProxy(t *testing.T) {
-	s := serve(t, &Config{})
-	proxyURL, _ := url.Parse("http://spammer:s3cret@" + s.addr)
+	s := serve(t, nil, &Config{})
+	proxyURL, _ := url.Parse("http://spammer:s3cret@" + s.Addr)
 	tr := &http.Transport{Proxy: http.ProxyURL(proxyURL)}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	reused := 0
+	client := &machinetest.HTTPClient{Client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
 	do := func(method, u string, body io.Reader) (*http.Response, string) {
 		t.Helper()
 		req, err := http.NewRequest(method, u, body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-			GotConn: func(i httptrace.GotConnInfo) {
-				if i.Reused {
-					reused++
-				}
-			},
-		}))
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, u, err)
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatalf("%s %s: body: %v", method, u, err)
-		}
-		return resp, string(b)
+		return client.Fetch(t, req)
 	}
 
 	resp, body := do("GET", "http://www.google.com/", nil)
@@ -219,7 +118,7 @@ func TestNetHTTPThroughProxy(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("POST: %d", resp.StatusCode)
 	}
-	resp, _ = do("POST", "http://forum.example/upload.php", unsized{strings.NewReader(strings.Repeat("u", 5000))})
+	resp, _ = do("POST", "http://forum.example/upload.php", machinetest.Unsized{Reader: strings.NewReader(strings.Repeat("u", 5000))})
 	if resp.StatusCode != 200 {
 		t.Errorf("chunked POST: %d", resp.StatusCode)
 	}
@@ -233,9 +132,9 @@ func TestNetHTTPThroughProxy(t *testing.T) {
 		t.Errorf("ipify through the proxy: %d %q", resp.StatusCode, body)
 	}
 
-	conns, reqs, creds, _ := s.snapshot()
-	if conns != 1 || reused != 5 {
-		t.Errorf("%d connections, reused %d times: want one kept alive", conns, reused)
+	reqs, creds := s.Requests(), s.Credentials()
+	if s.Conns() != 1 || client.Reused != 5 {
+		t.Errorf("%d connections, reused %d times: want one kept alive", s.Conns(), client.Reused)
 	}
 	if len(reqs) != 6 {
 		t.Fatalf("%d requests recorded", len(reqs))
@@ -256,8 +155,8 @@ func TestNetHTTPThroughProxy(t *testing.T) {
 // TLS handshake that follows then fails, since the destination plays a
 // plain web server.
 func TestNetHTTPConnect(t *testing.T) {
-	s := serve(t, &Config{})
-	proxyURL, _ := url.Parse("http://" + s.addr)
+	s := serve(t, nil, &Config{})
+	proxyURL, _ := url.Parse("http://" + s.Addr)
 	var status int
 	tr := &http.Transport{
 		Proxy: http.ProxyURL(proxyURL),
@@ -275,7 +174,7 @@ func TestNetHTTPConnect(t *testing.T) {
 	if err == nil {
 		t.Errorf("a TLS handshake with a plain web server succeeded")
 	}
-	_, _, _, connects := s.snapshot()
+	connects := s.Targets()
 	if len(connects) != 1 || connects[0].String() != "secure.example:443" {
 		t.Errorf("connects %v", connects)
 	}
@@ -284,13 +183,8 @@ func TestNetHTTPConnect(t *testing.T) {
 // TestRawConnect is a raw client: CONNECT with its first request sent in
 // the same segment, read back through the tunnel from the emulated origin.
 func TestRawConnect(t *testing.T) {
-	s := serve(t, &Config{})
-	c, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	s := serve(t, nil, &Config{})
+	c := s.Dial(t)
 	if _, err := io.WriteString(c, "CONNECT shop.example:8080 HTTP/1.1\r\nHost: shop.example:8080\r\n\r\n"+
 		"GET /index.php HTTP/1.1\r\nHost: shop.example:8080\r\n\r\n"); err != nil {
 		t.Fatal(err)
@@ -314,13 +208,8 @@ func TestRawConnect(t *testing.T) {
 // way, as the body of a POST to port 25, and reads the SMTP server's
 // answers raw.
 func TestRawSMTPOverPOST(t *testing.T) {
-	s := serve(t, &Config{})
-	c, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	s := serve(t, nil, &Config{})
+	c := s.Dial(t)
 	body := "HELO bot\r\nMAIL FROM:<a@spam.example>\r\nRCPT TO:<b@victim.example>\r\nDATA\r\nSubject: x\r\n\r\nspam\r\n.\r\nQUIT\r\n"
 	if _, err := io.WriteString(c, "POST http://mx.victim.example:25/ HTTP/1.0\r\nContent-Length: "+
 		strconv.Itoa(len(body))+"\r\n\r\n"+body); err != nil {
@@ -339,17 +228,13 @@ func TestRawSMTPOverPOST(t *testing.T) {
 // one connection each, reading until the proxy closes or the answer is
 // complete, and judges them as nselib/proxy.lua does.
 func TestNmapThroughGlue(t *testing.T) {
-	s := serve(t, &Config{})
+	s := serve(t, nil, &Config{})
 	for _, probe := range []struct{ req, pattern string }{
 		{"GET http://www.google.com HTTP/1.0\r\nHost: www.google.com\r\n\r\n", "^server: gws"},
 		{"HEAD http://www.google.com HTTP/1.0\r\nHost: www.google.com\r\n\r\n", "^server: gws"},
 		{"CONNECT www.google.com:80 HTTP/1.0\r\n\r\n", ""},
 	} {
-		c, err := net.Dial("tcp", s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c := s.Dial(t)
 		io.WriteString(c, probe.req)
 		buf := make([]byte, 65536)
 		n, err := c.Read(buf) // socket:receive(): one read
@@ -357,7 +242,7 @@ func TestNmapThroughGlue(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", probe.req, err)
 		}
-		if code, pat := nmapCheck(string(buf[:n]), probe.pattern); !code || !pat {
+		if code, pat := machinetest.NmapCheck(string(buf[:n]), probe.pattern); !code || !pat {
 			t.Errorf("nmap would fail %q (code %v, pattern %v):\n%s", probe.req, code, pat, buf[:n])
 		}
 	}

@@ -1,7 +1,6 @@
 package httpproxy
 
 import (
-	"slices"
 	"strconv"
 	"time"
 
@@ -58,9 +57,9 @@ func (c *Config) errorPage(dst []byte, status int, e squidError, url string, now
 	dst = append(dst, "\">\n<div id=\"titles\">\n<h1>ERROR</h1>\n<h2>The requested URL could not be retrieved</h2>\n</div>\n<hr>\n\n<div id=\"content\">\n"...)
 	if url != "" {
 		dst = append(dst, "<p>The following error was encountered while trying to retrieve the URL: <a href=\""...)
-		dst = appendHTML(dst, url)
+		dst = web.AppendHTML(dst, url, "&quot;")
 		dst = append(dst, "\">"...)
-		dst = appendHTML(dst, url)
+		dst = web.AppendHTML(dst, url, "&quot;")
 		dst = append(dst, "</a></p>\n"...)
 	} else {
 		dst = append(dst, "<p>The following error was encountered while trying to retrieve the URL: [no URL]</p>\n"...)
@@ -93,29 +92,6 @@ func (c *Config) errorPage(dst []byte, status int, e squidError, url string, now
 	dst = append(dst, "\r\nX-Squid-Error: "...)
 	dst = append(dst, e.name...)
 	dst = append(dst, " 0\r\nVary: Accept-Language\r\nContent-Language: en\r\nConnection: close\r\n\r\n"...)
-	// The body was written first; rotate the head in front of it.
-	all := dst[start:]
-	slices.Reverse(all)
-	slices.Reverse(all[:len(all)-body])
-	slices.Reverse(all[len(all)-body:])
-	return dst
-}
-
-// appendHTML writes s with HTML's special characters escaped.
-func appendHTML(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '<':
-			dst = append(dst, "&lt;"...)
-		case '>':
-			dst = append(dst, "&gt;"...)
-		case '&':
-			dst = append(dst, "&amp;"...)
-		case '"':
-			dst = append(dst, "&quot;"...)
-		default:
-			dst = append(dst, c)
-		}
-	}
+	web.HeadFirst(dst[start:], body)
 	return dst
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 	"github.com/spampots/spampots/sensor/proxy"
 	"github.com/spampots/spampots/sensor/web"
 )
@@ -52,97 +53,50 @@ func FuzzHTTPProxy(f *testing.F) {
 		"POST http://a.example/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
 		"GET http://a.example/ HTTP/1.1\r\nProxy-Authorization: Basic dTpw\r\n",
 	}
-	for _, p := range prefixes {
-		for _, s := range fuzzSeeds {
-			f.Add([]byte(p+s), uint16(len(p)))
-		}
-	}
+	machinetest.Seed(f, prefixes, fuzzSeeds)
 	f.Fuzz(func(t *testing.T, in []byte, split uint16) {
 		cfg := &Config{
 			Web:         web.Config{MaxRequestLine: 256, MaxHeaderBytes: 1024, MaxHeaders: 16, MaxBody: 64},
 			MaxRequests: 20,
 		}
-		cut := int(split) % (len(in) + 1)
-		whole := fuzzRun(t, cfg, in, [][]byte{in})
-		if got := fuzzRun(t, cfg, in, [][]byte{in[:cut], in[cut:]}); got != whole {
-			t.Fatalf("split at %d:\n%s\nwhole:\n%s", cut, got, whole)
-		}
-		if len(in) <= 4096 {
-			bytewise := make([][]byte, len(in))
-			for i := range in {
-				bytewise[i] = in[i : i+1]
-			}
-			if got := fuzzRun(t, cfg, in, bytewise); got != whole {
-				t.Fatalf("a byte at a time:\n%s\nwhole:\n%s", got, whole)
-			}
-		}
+		machinetest.Splits(t, in, split, 4096, func(pieces [][]byte) string { return fuzzRun(t, cfg, pieces) })
 	})
 }
 
-// fuzzRun drives a machine with the chunks of in and checks the invariants
-// on every call; it returns a transcript of what the machine did.
-func fuzzRun(t *testing.T, cfg *Config, in []byte, chunks [][]byte) string {
+// fuzzRun drives a machine with the pieces of its input and checks the
+// invariants on every call; it returns a transcript of what the machine
+// did.
+func fuzzRun(t *testing.T, cfg *Config, pieces [][]byte) string {
 	m, _ := New(cfg, local, client, t0)
-	var tr, recs strings.Builder // the bytes written; everything else
-	var pending []byte
-	consumed := 0
+	d := machinetest.NewDriver(t, m, t0)
+	var recs strings.Builder // everything but the bytes written
 	outBound := 8*(cfg.Web.MaxHeaderBytes+cfg.Web.MaxRequestLine) + 8192
-	for _, c := range chunks {
-		pending = append(pending, c...)
-		for range 10000 {
-			n, acts := m.Feed(pending, t0)
-			if n < 0 || n > len(pending) {
-				t.Fatalf("consumed %d of %d", n, len(pending))
+	log := machinetest.FuzzLog(t, &recs, outBound, cfg.Web.MaxBody)
+	d.Check = func(acts []proxy.Action) {
+		for _, a := range acts {
+			if a.Kind == proxy.Connect && a.Proto != proxy.HTTP {
+				t.Fatalf("Connect to %v proto %q", a.Target, a.Proto)
 			}
-			pending = pending[n:]
-			consumed += n
-			reqs := 0
-			for _, a := range acts {
-				switch a.Kind {
-				case proxy.Write:
-					if len(a.Data) > outBound {
-						t.Fatalf("%d bytes written in one call", len(a.Data))
-					}
-					tr.Write(a.Data)
-				case proxy.Request:
-					reqs++
-					if len(a.Req.Body) > cfg.Web.MaxBody || int64(len(a.Req.Body)) > a.Req.BodyLen {
-						t.Fatalf("body of %d bytes kept of %d", len(a.Req.Body), a.Req.BodyLen)
-					}
-					fmt.Fprintf(&recs, "[request %s %q %s %d %d %d]\n", a.Req.Method, a.Req.URL, a.Req.Target, a.Req.Status, a.Req.BodyLen, len(a.Req.Headers))
-				case proxy.Auth:
-					fmt.Fprintf(&recs, "[auth %q %q %q]\n", a.Cred.Mech, a.Cred.User, a.Cred.Password)
-				case proxy.Connect:
-					if a.Target.Port == 0 || a.Target.Name() == "" || a.Proto != proxy.HTTP {
-						t.Fatalf("Connect to %v proto %q", a.Target, a.Proto)
-					}
-					fmt.Fprintf(&recs, "[connect %s]\n", a.Target)
-				case proxy.Close:
-					tr.WriteString("\n[close]\n")
-				}
-			}
-			if reqs > 1 {
-				t.Fatalf("%d requests answered in one call", reqs)
-			}
-			if m.Connected() {
-				if n, acts := m.Feed(pending, t0); n != 0 || acts != nil {
-					t.Fatalf("consumed %d after Connect", n)
-				}
-			}
-			if n == 0 || len(pending) == 0 {
-				break
+		}
+		log(acts)
+	}
+	for _, p := range pieces {
+		d.Send(p)
+		if m.Connected() {
+			if n, acts := m.Feed(d.Pending, t0); n != 0 || acts != nil {
+				t.Fatalf("consumed %d after Connect", n)
 			}
 		}
 		if m.Closed() || m.Connected() {
 			continue
 		}
-		if len(pending) > max(cfg.Web.MaxRequestLine, cfg.Web.MaxHeaderBytes, 4096) {
-			t.Fatalf("%d bytes left unconsumed", len(pending))
+		if len(d.Pending) > max(cfg.Web.MaxRequestLine, cfg.Web.MaxHeaderBytes, 4096) {
+			t.Fatalf("%d bytes left unconsumed", len(d.Pending))
 		}
 	}
 	if m.Connected() {
 		// The tunnel's bytes are exactly those after the CONNECT's head.
-		fmt.Fprintf(&recs, "[tunnel %q]\n", in[consumed:])
+		fmt.Fprintf(&recs, "[tunnel %q]\n", d.Pending)
 	}
 	m.Timeout(t0.Add(cfg.idleTimeout()))
 	if !m.Closed() && !m.Connected() {
@@ -150,5 +104,5 @@ func fuzzRun(t *testing.T, cfg *Config, in []byte, chunks [][]byte) string {
 	}
 	s := m.Summary()
 	fmt.Fprintf(&recs, "[summary %d %d %d %q %q %v %v %v]", s.Requests, s.Errors, s.BodyBytes, s.UserAgent, s.Outcome, s.Target, s.Raw, s.Creds)
-	return tr.String() + "\n" + recs.String()
+	return d.Out.String() + "\n" + recs.String()
 }

@@ -334,40 +334,21 @@ func (m *Machine) close(outcome string) {
 	}
 }
 
-// reset empties the buffers at the start of a call; a buffer a big answer
-// grew is let go, so that idle connections hold little.
+// reset empties the buffers at the start of a call (proxy.ReuseOut lets go
+// of one a big answer grew).
 func (m *Machine) reset() {
-	if cap(m.out) > 16<<10 {
-		m.out = nil
-	}
-	m.out = m.out[:0]
-	m.acts = m.acts[:0]
+	m.out = proxy.ReuseOut(m.out)
 	m.cred, m.req, m.connect = nil, nil, false
 }
 
-// finish turns what the call produced into the action list: credential,
-// request record (so an adapter logs it before the client sees the
-// answer), reply, then the hand-over or the close.
+// finish turns what the call produced into the action list (proxy.Batch):
+// credential, request record, reply, then the hand-over or the close.
 func (m *Machine) finish() []proxy.Action {
+	b := proxy.Batch{Req: m.req, Out: m.out, Connect: m.connect, Target: m.sum.Target, Proto: proxy.HTTP, Close: m.closing}
 	if m.cred != nil {
 		c := *m.cred
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Auth, Cred: &c})
+		b.Cred = &c
 	}
-	if m.req != nil {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Request, Req: m.req})
-	}
-	if len(m.out) > 0 {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Write, Data: m.out})
-	}
-	if m.connect {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Connect, Target: m.sum.Target, Proto: proxy.HTTP})
-	}
-	if m.closing {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Close})
-		m.closing = false
-	}
-	if len(m.acts) == 0 {
-		return nil
-	}
-	return m.acts
+	m.closing = false
+	return b.Actions(&m.acts)
 }

@@ -3,12 +3,12 @@ package httpproxy
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 	"github.com/spampots/spampots/sensor/proxy"
 	"github.com/spampots/spampots/sensor/smtp"
 	"github.com/spampots/spampots/sensor/web"
@@ -200,45 +200,27 @@ func TestMachine(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		var first string
-		for _, chunk := range chunks {
-			t.Run(fmt.Sprintf("%s/chunk=%d", tt.name, chunk), func(t *testing.T) {
-				d := run(t, tt.cfg, tt.script, chunk)
-				out := d.out.String()
-				if got := statuses(out); !slices.Equal(got, tt.statuses) {
-					t.Fatalf("statuses %v, want %v; output:\n%s", got, tt.statuses, out)
-				}
-				var connect string
-				if len(d.connects) > 0 {
-					connect = d.connects[0].String()
-				}
-				if connect != tt.connect || len(d.connects) > 1 || d.m.Connected() != (tt.connect != "") {
-					t.Errorf("connects %v (machine %v), want %q", d.connects, d.m.Connected(), tt.connect)
-				}
-				if tt.connect != "" && string(d.pending) != tt.tunnel {
-					t.Errorf("tunnel got %q, want %q", d.pending, tt.tunnel)
-				}
-				if d.closed != tt.closed || d.m.Closed() != tt.closed {
-					t.Errorf("closed = %v (machine %v), want %v", d.closed, d.m.Closed(), tt.closed)
-				}
-				if tt.outcome != "" && d.m.Summary().Outcome != tt.outcome {
-					t.Errorf("outcome %q, want %q", d.m.Summary().Outcome, tt.outcome)
-				}
-				for _, s := range tt.contains {
-					if !strings.Contains(out, s) {
-						t.Errorf("output lacks %q:\n%s", s, out)
-					}
-				}
-				if tt.exact != "" && out != tt.exact {
-					t.Errorf("output %q, want %q", out, tt.exact)
-				}
-				if chunk == chunks[0] {
-					first = out
-				} else if out != first {
-					t.Errorf("split %d answered differently from split %d", chunk, chunks[0])
-				}
-			})
-		}
+		machinetest.EachSize(t, tt.name, func(t *testing.T, chunk int) string {
+			d := run(t, tt.cfg, tt.script, chunk)
+			out := d.CheckHTTP(tt.statuses, tt.closed, tt.contains)
+			var connect string
+			if len(d.Connects) > 0 {
+				connect = d.Connects[0].Target.String()
+			}
+			if connect != tt.connect || len(d.Connects) > 1 || d.M.Connected() != (tt.connect != "") {
+				t.Errorf("connects %v (machine %v), want %q", d.Connects, d.M.Connected(), tt.connect)
+			}
+			if tt.connect != "" && string(d.Pending) != tt.tunnel {
+				t.Errorf("tunnel got %q, want %q", d.Pending, tt.tunnel)
+			}
+			if tt.outcome != "" && d.M.Summary().Outcome != tt.outcome {
+				t.Errorf("outcome %q, want %q", d.M.Summary().Outcome, tt.outcome)
+			}
+			if tt.exact != "" && out != tt.exact {
+				t.Errorf("output %q, want %q", out, tt.exact)
+			}
+			return out
+		})
 	}
 }
 
@@ -246,13 +228,13 @@ func TestMachine(t *testing.T) {
 // nothing, and no timeout is pending.
 func TestNothingAfterConnect(t *testing.T) {
 	d := run(t, nil, "CONNECT a:443 HTTP/1.1\r\n\r\n", 0)
-	if n, acts := d.m.Feed([]byte("GET http://a/ HTTP/1.1\r\n\r\n"), t0); n != 0 || acts != nil {
+	if n, acts := d.M.Feed([]byte("GET http://a/ HTTP/1.1\r\n\r\n"), t0); n != 0 || acts != nil {
 		t.Errorf("connected machine consumed %d, acted %v", n, acts)
 	}
-	if acts := d.m.Timeout(t0.Add(time.Hour)); acts != nil || !d.m.Deadline().IsZero() {
-		t.Errorf("connected machine timed out: %v, deadline %v", acts, d.m.Deadline())
+	if acts := d.M.Timeout(t0.Add(time.Hour)); acts != nil || !d.M.Deadline().IsZero() {
+		t.Errorf("connected machine timed out: %v, deadline %v", acts, d.M.Deadline())
 	}
-	s := d.m.Summary()
+	s := d.M.Summary()
 	if !s.Connected || s.Raw || s.Target.String() != "a:443" {
 		t.Errorf("summary %+v", s)
 	}
@@ -270,8 +252,8 @@ func TestActionOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		d := run(t, nil, tt.script, 0)
-		if !slices.Equal(d.kinds, tt.kinds) {
-			t.Errorf("%q: actions %v, want %v", tt.script, d.kinds, tt.kinds)
+		if !slices.Equal(d.Kinds, tt.kinds) {
+			t.Errorf("%q: actions %v, want %v", tt.script, d.Kinds, tt.kinds)
 		}
 	}
 }
@@ -289,24 +271,23 @@ func TestCredentials(t *testing.T) {
 		{"digest", "Proxy-Authorization: Digest username=\"u\", realm=\"r\"\r\n", []proxy.Credential{{Mech: "digest", Password: "username=\"u\", realm=\"r\""}}},
 	}
 	for _, tt := range tests {
-		for _, chunk := range chunks {
-			t.Run(fmt.Sprintf("%s/chunk=%d", tt.name, chunk), func(t *testing.T) {
-				d := run(t, nil, "GET http://a/ HTTP/1.1\r\n"+tt.fields+"\r\n", chunk)
-				if !slices.Equal(d.creds, tt.want) || !slices.Equal(d.m.Summary().Creds, tt.want) {
-					t.Errorf("creds %+v (summary %+v), want %+v", d.creds, d.m.Summary().Creds, tt.want)
-				}
-				// The origin never sees Proxy-Authorization, the record does.
-				if strings.Contains(d.out.String(), "dXNl") || len(d.reqs) != 1 || len(d.reqs[0].Headers) != 1 {
-					t.Errorf("credential leaked or not recorded:\n%s", d.out.String())
-				}
-			})
-		}
+		machinetest.EachSize(t, tt.name, func(t *testing.T, chunk int) string {
+			d := run(t, nil, "GET http://a/ HTTP/1.1\r\n"+tt.fields+"\r\n", chunk)
+			if !slices.Equal(d.Creds, tt.want) || !slices.Equal(d.M.Summary().Creds, tt.want) {
+				t.Errorf("creds %+v (summary %+v), want %+v", d.Creds, d.M.Summary().Creds, tt.want)
+			}
+			// The origin never sees Proxy-Authorization, the record does.
+			if strings.Contains(d.Out.String(), "dXNl") || len(d.Reqs) != 1 || len(d.Reqs[0].Headers) != 1 {
+				t.Errorf("credential leaked or not recorded:\n%s", d.Out.String())
+			}
+			return d.Out.String()
+		})
 	}
 	t.Run("repeated on every request: recorded once", func(t *testing.T) {
 		auth := "Proxy-Authorization: Basic dTpw\r\n"
 		d := run(t, nil, "GET http://a/ HTTP/1.1\r\n"+auth+"\r\nGET http://b/ HTTP/1.1\r\n"+auth+"\r\nGET http://c/ HTTP/1.1\r\nProxy-Authorization: Basic dTI6cA==\r\n\r\n", 0)
-		want(t, len(d.creds), 2)
-		want(t, len(d.m.Summary().Creds), 2)
+		want(t, len(d.Creds), 2)
+		want(t, len(d.M.Summary().Creds), 2)
 	})
 }
 
@@ -321,7 +302,7 @@ func TestForwarded(t *testing.T) {
 		"\r\n"
 	for _, cfg := range []*Config{{}, {Web: webConfig("192.0.2.200")}} {
 		d := run(t, cfg, script, 0)
-		out := d.out.String()
+		out := d.Out.String()
 		addr := "198.51.100.1"
 		if cfg.Web.PublicAddr.IsValid() {
 			addr = "192.0.2.200"
@@ -336,32 +317,11 @@ func TestForwarded(t *testing.T) {
 				t.Errorf("judge page shows %q:\n%s", leak, out)
 			}
 		}
-		r := d.reqs[0]
+		r := d.Reqs[0]
 		if r.URL != "http://www.judge.example/azenv.php?x=1" || r.Target.String() != "www.judge.example:80" || len(r.Headers) != 4 || r.UserAgent != "checker/2" {
 			t.Errorf("recorded %+v", r)
 		}
 	}
-}
-
-// nmapCheck applies nselib/proxy.lua's check to a response: check_code
-// (the head matches "^http/%d%.%d%s*200" or 30[12], lower-cased) and
-// check_pattern (some line, lower-cased, matches pattern).
-func nmapCheck(resp, pattern string) (code, pat bool) {
-	head := resp
-	if i := strings.Index(resp, "\r\n\r\n"); i >= 0 {
-		head = resp[:i]
-	}
-	code = regexp.MustCompile(`^http/\d\.\d\s*(200|30[12])`).MatchString(strings.ToLower(head))
-	if pattern == "" {
-		return code, code
-	}
-	re := regexp.MustCompile(pattern)
-	for _, line := range strings.Split(resp, "\n") {
-		if re.MatchString(strings.ToLower(line)) {
-			pat = true
-		}
-	}
-	return code, pat
 }
 
 // TestNmapHTTPOpenProxy sends http-open-proxy.nse's three requests (from
@@ -383,7 +343,7 @@ func TestNmapHTTPOpenProxy(t *testing.T) {
 			// socket:receive() returns what one read gives: the whole
 			// answer must come in one write.
 			var writes [][]byte
-			for _, k := range d.kinds {
+			for _, k := range d.Kinds {
 				if k == proxy.Write {
 					writes = append(writes, nil)
 				}
@@ -391,8 +351,8 @@ func TestNmapHTTPOpenProxy(t *testing.T) {
 			if len(writes) != 1 {
 				t.Fatalf("%d writes, want one", len(writes))
 			}
-			if code, pat := nmapCheck(d.out.String(), tt.pattern); !code || !pat {
-				t.Errorf("nmap would not pass %s (code %v, pattern %v):\n%s", tt.name, code, pat, d.out.String())
+			if code, pat := machinetest.NmapCheck(d.Out.String(), tt.pattern); !code || !pat {
+				t.Errorf("nmap would not pass %s (code %v, pattern %v):\n%s", tt.name, code, pat, d.Out.String())
 			}
 		})
 	}
@@ -404,8 +364,8 @@ func TestNmapHTTPOpenProxy(t *testing.T) {
 func TestRawPortToSMTP(t *testing.T) {
 	body := "HELO spammer\r\nMAIL FROM:<s@x.example>\r\nRCPT TO:<v@y.example>\r\nDATA\r\nSubject: hi\r\n\r\nbuy\r\n.\r\nQUIT\r\n"
 	d := run(t, nil, fmt.Sprintf("POST http://mx.y.example:25/ HTTP/1.0\r\nContent-Length: %d\r\n\r\n%s", len(body), body), 5)
-	if d.out.Len() != 0 || len(d.connects) != 1 || d.connects[0].String() != "mx.y.example:25" || !d.m.Summary().Raw {
-		t.Fatalf("wrote %q, connects %v", d.out.String(), d.connects)
+	if d.Out.Len() != 0 || len(d.Connects) != 1 || d.Connects[0].Target.String() != "mx.y.example:25" || !d.M.Summary().Raw {
+		t.Fatalf("wrote %q, connects %v", d.Out.String(), d.Connects)
 	}
 	cfg := smtp.Prepare(smtp.Config{})
 	m, acts := smtp.New(&cfg, "T", t0, nil)
@@ -420,7 +380,7 @@ func TestRawPortToSMTP(t *testing.T) {
 		}
 	}
 	apply(acts)
-	in := d.pending
+	in := d.Pending
 	for len(in) > 0 {
 		n, acts := m.Feed(in, t0)
 		in = in[n:]
@@ -441,60 +401,46 @@ func TestRawPortToSMTP(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	d := run(t, nil, "GET http://a/ HTTP/1.1\r\n\r\nGET http://b/", 0)
-	want(t, d.m.Deadline(), t0.Add(2*time.Minute))
-	if acts := d.m.Timeout(t0.Add(2*time.Minute - 1)); acts != nil {
+	want(t, d.M.Deadline(), t0.Add(2*time.Minute))
+	if acts := d.M.Timeout(t0.Add(2*time.Minute - 1)); acts != nil {
 		t.Fatalf("timed out early: %v", acts)
 	}
-	acts := d.m.Timeout(t0.Add(2 * time.Minute))
+	acts := d.M.Timeout(t0.Add(2 * time.Minute))
 	if len(acts) != 1 || acts[0].Kind != proxy.Close {
 		t.Fatalf("timeout actions %v, want one Close", acts)
 	}
-	want(t, d.m.Closed(), true)
-	want(t, d.m.Summary().Outcome, OutcomeIdleTimeout)
-	if n, acts := d.m.Feed([]byte("GET http://a/ HTTP/1.1\r\n\r\n"), t0); n != 0 || acts != nil {
+	want(t, d.M.Closed(), true)
+	want(t, d.M.Summary().Outcome, OutcomeIdleTimeout)
+	if n, acts := d.M.Feed([]byte("GET http://a/ HTTP/1.1\r\n\r\n"), t0); n != 0 || acts != nil {
 		t.Errorf("closed machine consumed %d, acted %v", n, acts)
 	}
 }
 
 func TestSummary(t *testing.T) {
 	d := run(t, nil, "POST http://a/ HTTP/1.1\r\nUser-Agent: first\r\nContent-Length: 4\r\n\r\nbodyGET / HTTP/1.1\r\nUser-Agent: second\r\n\r\n", 0)
-	s := d.m.Summary()
+	s := d.M.Summary()
 	want(t, s.Requests, 2)
 	want(t, s.Errors, 1)
 	want(t, s.BodyBytes, int64(4))
 	want(t, s.UserAgent, "first")
 	want(t, s.Outcome, OutcomeBadRequest)
-	want(t, d.reqs[1].Status, 400)
+	want(t, d.Reqs[1].Status, 400)
 }
 
 func TestValidate(t *testing.T) {
-	if err := (Config{}).Validate(); err != nil {
-		t.Errorf("zero config: %v", err)
-	}
-	if err := Defaults().Validate(); err != nil {
-		t.Errorf("defaults: %v", err)
-	}
-	err := Config{Hostname: "a b", Server: "x\ny", RawPorts: []uint16{0}, MaxRequests: -1, IdleTimeout: -1, Web: webConfigBad()}.Validate()
-	for _, s := range []string{"hostname", "one line", "raw port 0", "max requests", "idle timeout", "web max body"} {
-		if err == nil || !strings.Contains(err.Error(), s) {
-			t.Errorf("error %v lacks %q", err, s)
-		}
-	}
+	machinetest.CheckValidate(t, []machinetest.Validator{Config{}, Defaults()},
+		Config{Hostname: "a b", Server: "x\ny", RawPorts: []uint16{0}, MaxRequests: -1, IdleTimeout: -1, Web: webConfigBad()},
+		"hostname", "one line", "raw port 0", "max requests", "idle timeout", "web max body")
 }
 
 func TestSteadyStateAllocs(t *testing.T) {
 	m, _ := New(&Config{MaxRequests: 1 << 30}, local, client, t0)
 	req := []byte("GET http://www.example.com/ HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: bench\r\nProxy-Connection: keep-alive\r\n\r\n")
-	m.Feed(req, t0)
-	allocs := testing.AllocsPerRun(100, func() {
-		if n, _ := m.Feed(req, t0); n != len(req) {
-			t.Fatal("not consumed")
-		}
-	})
 	// The request's string, its recorded fields, the record.
-	if allocs > 3 {
-		t.Errorf("%.0f allocations per keep-alive request, want at most 3", allocs)
-	}
+	machinetest.SteadyAllocs(t, req, 3, func(in []byte) int {
+		n, _ := m.Feed(in, t0)
+		return n
+	})
 }
 
 func webConfig(public string) (c web.Config) {

@@ -5,7 +5,6 @@ import (
 	"net"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -32,20 +31,8 @@ func TestNmapScript(t *testing.T) {
 	if ln == nil {
 		t.Skip("no port of http-open-proxy.nse's portrule is free")
 	}
-	s := &server{addr: ln.Addr().String(), cfg: &Config{}}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer ln.Close()
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { s.handle(c) })
-		}
-	})
-	_, port, _ := net.SplitHostPort(s.addr)
+	s := serve(t, ln, &Config{})
+	_, port, _ := net.SplitHostPort(s.Addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, nmap, "-n", "-Pn", "-sT", "-p", port, "--script", "http-open-proxy", "127.0.0.1").CombinedOutput()
@@ -56,8 +43,7 @@ func TestNmapScript(t *testing.T) {
 		t.Errorf("nmap did not find the proxy open:\n%s", out)
 	}
 	t.Logf("nmap says:\n%s", out)
-	_, reqs, _, connects := s.snapshot()
-	if len(reqs) != 2 || len(connects) != 1 {
+	if reqs, connects := s.Requests(), s.Targets(); len(reqs) != 2 || len(connects) != 1 {
 		t.Errorf("nmap's probes: %d requests, %d connects", len(reqs), len(connects))
 	}
 }

@@ -1,6 +1,7 @@
 // Package proxy holds what the sensor's open-proxy machines (sensor/socks,
 // sensor/httpproxy) have in common: the destination a client asks for, the
-// credentials it offers, and the actions a machine returns.
+// credentials it offers, and the actions a machine returns, in the order
+// Batch lists one call's (sensor/web's emulated origin returns them too).
 //
 // A proxy machine is pure, like sensor/smtp's: bytes in, actions out; no
 // connection, clock or goroutine. It never dials anything. When the client's

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 )
 
 // FuzzSMTP feeds arbitrary client bytes, split at an arbitrary point, to a
@@ -28,11 +30,10 @@ func FuzzSMTP(f *testing.F) {
 		"EHLO x\r\nAUTH LOGIN\r\nYQ==\r\n",
 		"EHLO x\r\nAUTH CRAM-MD5\r\n",
 	}
-	for _, p := range prefixes {
-		for _, c := range cmds {
-			f.Add([]byte(p+c+"\r\n"), uint16(len(p)))
-		}
+	for i, c := range cmds {
+		cmds[i] = c + "\r\n"
 	}
+	machinetest.Seed(f, prefixes, cmds)
 	f.Fuzz(func(t *testing.T, in []byte, split uint16) {
 		cfg := Prepare(Config{MaxMessageSize: 64 * 1024, MaxRecipients: 100, MaxCommands: 50, MaxErrors: 5})
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 )
 
 // session runs one client script through a fresh machine, feeding it in
@@ -15,15 +17,7 @@ import (
 func session(t *testing.T, cfg Config, script string, chunk int) (*replayer, string) {
 	t.Helper()
 	r := newReplayer(t, cfg)
-	in := []byte(script)
-	if chunk <= 0 {
-		chunk = len(in)
-	}
-	for len(in) > 0 {
-		n := min(chunk, len(in))
-		r.send(in[:n])
-		in = in[n:]
-	}
+	machinetest.Chunks([]byte(script), chunk, r.Send)
 	return r, r.out.String()
 }
 
@@ -79,30 +73,29 @@ func TestMessageCapture(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		for _, chunk := range []int{0, 1, 2, 3, 7} {
-			t.Run(fmt.Sprintf("%s/chunk=%d", tt.name, chunk), func(t *testing.T) {
-				r, out := session(t, Config{}, tt.script, chunk)
-				if len(r.msgs) != 1 {
-					t.Fatalf("got %d messages, want 1; replies:\n%s", len(r.msgs), out)
-				}
-				m := r.msgs[0]
-				if string(m.Data) != tt.data {
-					t.Errorf("data = %q, want %q", m.Data, tt.data)
-				}
-				if m.BareLF != tt.bareLF {
-					t.Errorf("bare LF = %d, want %d", m.BareLF, tt.bareLF)
-				}
-				if m.MailFrom != tt.from || strings.Join(m.Rcpts, ",") != strings.Join(tt.rcpts, ",") {
-					t.Errorf("envelope = %q %q, want %q %q", m.MailFrom, m.Rcpts, tt.from, tt.rcpts)
-				}
-				if m.Proto != tt.proto || m.Helo != tt.helo {
-					t.Errorf("proto, helo = %q %q, want %q %q", m.Proto, m.Helo, tt.proto, tt.helo)
-				}
-				if !strings.Contains(out, "250 2.0.0 Ok: queued as T11\r\n") {
-					t.Errorf("no queued reply in\n%s", out)
-				}
-			})
-		}
+		machinetest.EachSize(t, tt.name, func(t *testing.T, chunk int) string {
+			r, out := session(t, Config{}, tt.script, chunk)
+			if len(r.msgs) != 1 {
+				t.Fatalf("got %d messages, want 1; replies:\n%s", len(r.msgs), out)
+			}
+			m := r.msgs[0]
+			if string(m.Data) != tt.data {
+				t.Errorf("data = %q, want %q", m.Data, tt.data)
+			}
+			if m.BareLF != tt.bareLF {
+				t.Errorf("bare LF = %d, want %d", m.BareLF, tt.bareLF)
+			}
+			if m.MailFrom != tt.from || strings.Join(m.Rcpts, ",") != strings.Join(tt.rcpts, ",") {
+				t.Errorf("envelope = %q %q, want %q %q", m.MailFrom, m.Rcpts, tt.from, tt.rcpts)
+			}
+			if m.Proto != tt.proto || m.Helo != tt.helo {
+				t.Errorf("proto, helo = %q %q, want %q %q", m.Proto, m.Helo, tt.proto, tt.helo)
+			}
+			if !strings.Contains(out, "250 2.0.0 Ok: queued as T11\r\n") {
+				t.Errorf("no queued reply in\n%s", out)
+			}
+			return out
+		})
 	}
 }
 
@@ -157,7 +150,7 @@ func TestBounds(t *testing.T) {
 		if n != 10000 {
 			t.Fatalf("consumed %d of an over-long line, want all", n)
 		}
-		r.send([]byte("more junk\r\nNOOP\r\n"))
+		r.Send([]byte("more junk\r\nNOOP\r\n"))
 		if !strings.HasSuffix(r.out.String(), "250 2.0.0 Ok\r\n") {
 			t.Errorf("out = %q", r.out.String())
 		}
@@ -204,7 +197,7 @@ func TestBounds(t *testing.T) {
 		r := newReplayer(t, Config{SessionTimeout: 10 * time.Minute})
 		for i := 0; i < 12; i++ {
 			r.now = r.now.Add(time.Minute)
-			r.send([]byte("NOOP\r\n"))
+			r.Send([]byte("NOOP\r\n"))
 			r.apply(r.m.Timeout(r.now))
 		}
 		if !r.closed || r.m.Summary().Outcome != OutcomeSessionTimeout {
@@ -250,15 +243,9 @@ func TestVerbTable(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	if err := (Config{}).Validate(); err != nil {
-		t.Fatalf("defaults invalid: %v", err)
-	}
-	err := Config{Hostname: "two words", Keywords: []string{"CHUNKING"}, MaxCommandLine: 100, MaxRecipients: 5}.Validate()
-	for _, want := range []string{"one word", "CHUNKING", "512", "100"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("error %v does not report %q", err, want)
-		}
-	}
+	machinetest.CheckValidate(t, []machinetest.Validator{Config{}},
+		Config{Hostname: "two words", Keywords: []string{"CHUNKING"}, MaxCommandLine: 100, MaxRecipients: 5},
+		"one word", "CHUNKING", "512", "100")
 }
 
 // TestSteadyStateAllocs: a command line allocates nothing once the
@@ -268,16 +255,10 @@ func TestSteadyStateAllocs(t *testing.T) {
 	now := time.Now()
 	m, _ := New(&cfg, "A1", now, nil)
 	lines := []byte("EHLO client.example\r\nMAIL FROM:<a@example.net> SIZE=100\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nNOOP\r\nVRFY x\r\nRSET\r\n")
-	m.Feed(lines, now)
-	allocs := testing.AllocsPerRun(100, func() {
-		n, _ := m.Feed(lines, now)
-		if n != len(lines) {
-			t.Fatal("short consume")
-		}
+	machinetest.SteadyAllocs(t, lines, 0, func(in []byte) int {
+		n, _ := m.Feed(in, now)
+		return n
 	})
-	if allocs != 0 {
-		t.Errorf("%v allocations per batch of command lines, want 0", allocs)
-	}
 }
 
 func BenchmarkFeedCommands(b *testing.B) {

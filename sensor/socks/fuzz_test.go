@@ -1,10 +1,10 @@
 package socks
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 	"github.com/spampots/spampots/sensor/proxy"
 )
 
@@ -70,21 +70,7 @@ func FuzzSOCKS(f *testing.F) {
 		// The longest unit a machine may wait on: a SOCKS4A request, or an
 		// RFC 1929 request.
 		maxUnit := max(header4+c.MaxUserID+1+c.MaxDomain+1, 3+255+255)
-		cut := int(split) % (len(in) + 1)
-		whole := fuzzRun(t, &cfg, [][]byte{in}, maxUnit)
-		halves := fuzzRun(t, &cfg, [][]byte{in[:cut], in[cut:]}, maxUnit)
-		if len(in) <= 2048 {
-			bytewise := make([][]byte, len(in))
-			for i := range in {
-				bytewise[i] = in[i : i+1]
-			}
-			if got := fuzzRun(t, &cfg, bytewise, maxUnit); got != whole {
-				t.Fatalf("byte by byte %+v, whole %+v", got, whole)
-			}
-		}
-		if halves != whole {
-			t.Fatalf("split at %d %+v, whole %+v", cut, halves, whole)
-		}
+		machinetest.Splits(t, in, split, 2048, func(pieces [][]byte) fuzzResult { return fuzzRun(t, &cfg, pieces, maxUnit) })
 	})
 }
 
@@ -97,66 +83,49 @@ type fuzzResult struct {
 	closed   bool
 }
 
-func fuzzRun(t *testing.T, cfg *Config, chunks [][]byte, maxUnit int) fuzzResult {
+func fuzzRun(t *testing.T, cfg *Config, pieces [][]byte, maxUnit int) fuzzResult {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m, _ := New(cfg, local4, now)
+	d := machinetest.NewDriver(t, m, now)
 	var r fuzzResult
-	var out bytes.Buffer
-	var pending []byte
-	ended := false
-	for _, chunk := range chunks {
-		pending = append(pending, chunk...)
-		for {
-			n, acts := m.Feed(pending, now)
-			if n < 0 || n > len(pending) {
-				t.Fatalf("consumed %d of %d", n, len(pending))
-			}
-			if ended && (n != 0 || acts != nil) {
-				t.Fatalf("after the handshake ended: consumed %d, actions %v", n, acts)
-			}
-			if len(acts) > 3 {
-				t.Fatalf("%d actions", len(acts))
-			}
-			for _, a := range acts {
-				switch a.Kind {
-				case proxy.Write:
-					if len(a.Data) > 2+2+22 {
-						t.Fatalf("wrote %d bytes in one call", len(a.Data))
-					}
-					out.Write(a.Data)
-				case proxy.Connect:
-					ended = true
-					r.target = a.Target
-					if a.Target.IP.IsValid() == (a.Target.Host != "") {
-						t.Fatalf("target %+v: address or name", a.Target)
-					}
-					if a.Target.Host != "" && !m.validDomain([]byte(a.Target.Host)) {
-						t.Fatalf("connect to bad name %q", a.Target.Host)
-					}
-				case proxy.Close:
-					ended = true
-					r.closed = true
-				case proxy.Auth:
-					if a.Cred == nil || len(a.Cred.User) > 1024 || len(a.Cred.Password) > 255 {
-						t.Fatalf("credential %+v", a.Cred)
-					}
+	d.Check = func(acts []proxy.Action) {
+		if len(acts) > 3 {
+			t.Fatalf("%d actions", len(acts))
+		}
+		for _, a := range acts {
+			switch a.Kind {
+			case proxy.Write:
+				if len(a.Data) > 2+2+22 {
+					t.Fatalf("wrote %d bytes in one call", len(a.Data))
+				}
+			case proxy.Connect:
+				r.target = a.Target
+				if a.Target.IP.IsValid() == (a.Target.Host != "") {
+					t.Fatalf("target %+v: address or name", a.Target)
+				}
+				if a.Target.Host != "" && !m.validDomain([]byte(a.Target.Host)) {
+					t.Fatalf("connect to bad name %q", a.Target.Host)
+				}
+			case proxy.Auth:
+				if a.Cred == nil || len(a.Cred.User) > 1024 || len(a.Cred.Password) > 255 {
+					t.Fatalf("credential %+v", a.Cred)
 				}
 			}
-			r.consumed += n
-			pending = pending[n:]
-			if n == 0 {
-				break
-			}
-		}
-		if !ended && len(pending) > maxUnit {
-			t.Fatalf("waiting on %d unconsumed bytes", len(pending))
 		}
 	}
-	if ended != (m.Closed() || m.Deadline().IsZero()) {
-		t.Fatalf("ended %v, machine closed %v, deadline %v", ended, m.Closed(), m.Deadline())
+	for _, p := range pieces {
+		d.Send(p)
+		if !d.Done() && len(d.Pending) > maxUnit {
+			t.Fatalf("waiting on %d unconsumed bytes", len(d.Pending))
+		}
+	}
+	if d.Done() != (m.Closed() || m.Deadline().IsZero()) {
+		t.Fatalf("ended %v, machine closed %v, deadline %v", d.Done(), m.Closed(), m.Deadline())
 	}
 	m.Timeout(now.Add(time.Hour))
-	r.out = out.String()
+	r.out = d.Out.String()
+	r.consumed = d.Consumed
+	r.closed = d.Closed
 	r.outcome = m.Summary().Outcome
 	return r
 }

@@ -293,29 +293,16 @@ func (m *Machine) reset() {
 	m.acts = m.actsBuf[:0]
 }
 
-// finish turns what the call gathered into actions, in the order the caller
-// applies them: record the credential, write the replies, then hand over
-// the connection or close it.
+// finish turns what the call gathered into actions (proxy.Batch), in the
+// order the caller applies them: record the credential, write the replies,
+// then hand over the connection or close it.
 func (m *Machine) finish() []proxy.Action {
+	b := proxy.Batch{Out: m.out, Connect: m.connect, Target: m.target, Proto: m.proto, Close: m.closing}
 	if m.newCred {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Auth, Cred: &m.cred})
-		m.newCred = false
+		b.Cred = &m.cred
 	}
-	if len(m.out) > 0 {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Write, Data: m.out})
-	}
-	if m.connect {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Connect, Target: m.target, Proto: m.proto})
-		m.connect = false
-	}
-	if m.closing {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Close})
-		m.closing = false
-	}
-	if len(m.acts) == 0 {
-		return nil
-	}
-	return m.acts
+	m.newCred, m.connect, m.closing = false, false, false
+	return b.Actions(&m.acts)
 }
 
 func (m *Machine) close(outcome string) {

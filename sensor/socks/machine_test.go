@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 	"github.com/spampots/spampots/sensor/proxy"
 )
 
@@ -393,58 +394,57 @@ func machineCases() []machineCase {
 // how the input was split.
 func TestMachine(t *testing.T) {
 	for _, tt := range machineCases() {
-		for _, chunk := range []int{0, 1, 2, 3, 7} {
-			t.Run(fmt.Sprintf("%s/chunk=%d", tt.name, chunk), func(t *testing.T) {
-				local := tt.local
-				if !local.IsValid() {
-					local = local4
+		machinetest.EachSize(t, tt.name, func(t *testing.T, chunk int) string {
+			local := tt.local
+			if !local.IsValid() {
+				local = local4
+			}
+			c := newClient(t, tt.cfg, local)
+			c.SendChunks(tt.in, chunk)
+			// More input after the handshake ended is not read.
+			if c.Done() {
+				c.Send([]byte{0x05, 0x01, 0x00})
+			}
+			got := c.Out.Bytes()
+			want := bytes.Clone(tt.out)
+			if tt.portAt > 0 && len(got) >= tt.portAt+2 {
+				p := binary.BigEndian.Uint16(got[tt.portAt:])
+				if p < ephemeralLow || p > ephemeralHigh {
+					t.Errorf("bound port %d outside %d-%d", p, ephemeralLow, ephemeralHigh)
 				}
-				c := newClient(t, tt.cfg, local)
-				c.sendChunks(tt.in, chunk)
-				// More input after the handshake ended is not read.
-				if c.done() {
-					c.send([]byte{0x05, 0x01, 0x00})
+				copy(want[tt.portAt:], got[tt.portAt:tt.portAt+2])
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("server wrote\n  %s\nwant\n  %s", machinetest.FormatBytes(got), machinetest.FormatBytes(want))
+			}
+			if c.Consumed != tt.consumed {
+				t.Errorf("consumed %d, want %d", c.Consumed, tt.consumed)
+			}
+			if tt.target == nil {
+				if len(c.Connects) > 0 {
+					t.Errorf("unexpected Connect %+v", c.Connects)
 				}
-				got := c.out.Bytes()
-				want := bytes.Clone(tt.out)
-				if tt.portAt > 0 && len(got) >= tt.portAt+2 {
-					p := binary.BigEndian.Uint16(got[tt.portAt:])
-					if p < ephemeralLow || p > ephemeralHigh {
-						t.Errorf("bound port %d outside %d-%d", p, ephemeralLow, ephemeralHigh)
-					}
-					copy(want[tt.portAt:], got[tt.portAt:tt.portAt+2])
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("server wrote\n  %s\nwant\n  %s", formatBytes(got), formatBytes(want))
-				}
-				if c.consumed != tt.consumed {
-					t.Errorf("consumed %d, want %d", c.consumed, tt.consumed)
-				}
-				if tt.target == nil {
-					if len(c.connects) > 0 {
-						t.Errorf("unexpected Connect %+v", c.connects)
-					}
-				} else if len(c.connects) != 1 || c.connects[0].Target != *tt.target || c.connects[0].Proto != tt.proto {
-					t.Errorf("connects = %+v, want one to %v over %s", c.connects, tt.target, tt.proto)
-				}
-				if tt.cred == nil && len(c.creds) > 0 || tt.cred != nil && (len(c.creds) != 1 || c.creds[0] != *tt.cred) {
-					t.Errorf("creds = %+v, want %+v", c.creds, tt.cred)
-				}
-				if c.closed != tt.closed || c.m.Closed() != tt.closed {
-					t.Errorf("closed = %v (machine %v), want %v", c.closed, c.m.Closed(), tt.closed)
-				}
-				s := c.m.Summary()
-				if s.Outcome != tt.outcome {
-					t.Errorf("outcome %q, want %q", s.Outcome, tt.outcome)
-				}
-				if tt.target != nil && (s.Target != *tt.target || s.Command != "CONNECT" || c.m.Proto() != tt.proto) {
-					t.Errorf("summary %+v, proto %s", s, c.m.Proto())
-				}
-				if tt.cred != nil && (len(s.Creds) != 1 || s.Creds[0] != *tt.cred) {
-					t.Errorf("summary creds %+v", s.Creds)
-				}
-			})
-		}
+			} else if len(c.Connects) != 1 || c.Connects[0].Target != *tt.target || c.Connects[0].Proto != tt.proto {
+				t.Errorf("connects = %+v, want one to %v over %s", c.Connects, tt.target, tt.proto)
+			}
+			if tt.cred == nil && len(c.Creds) > 0 || tt.cred != nil && (len(c.Creds) != 1 || c.Creds[0] != *tt.cred) {
+				t.Errorf("creds = %+v, want %+v", c.Creds, tt.cred)
+			}
+			if c.Closed != tt.closed || c.M.Closed() != tt.closed {
+				t.Errorf("closed = %v (machine %v), want %v", c.Closed, c.M.Closed(), tt.closed)
+			}
+			s := c.M.Summary()
+			if s.Outcome != tt.outcome {
+				t.Errorf("outcome %q, want %q", s.Outcome, tt.outcome)
+			}
+			if tt.target != nil && (s.Target != *tt.target || s.Command != "CONNECT" || c.M.Proto() != tt.proto) {
+				t.Errorf("summary %+v, proto %s", s, c.M.Proto())
+			}
+			if tt.cred != nil && (len(s.Creds) != 1 || s.Creds[0] != *tt.cred) {
+				t.Errorf("summary creds %+v", s.Creds)
+			}
+			return string(got)
+		})
 	}
 }
 
@@ -464,24 +464,24 @@ func TestSniff(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	t.Run("handshake not finished", func(t *testing.T) {
 		c := newClient(t, nil, local4)
-		c.send(offerNoAuth)
-		if d := c.m.Deadline(); !d.Equal(t0.Add(30 * time.Second)) {
+		c.Send(offerNoAuth)
+		if d := c.M.Deadline(); !d.Equal(t0.Add(30 * time.Second)) {
 			t.Fatalf("deadline %v", d)
 		}
-		if acts := c.m.Timeout(t0.Add(30*time.Second - 1)); acts != nil {
+		if acts := c.M.Timeout(t0.Add(30*time.Second - 1)); acts != nil {
 			t.Fatalf("early timeout: %v", acts)
 		}
-		acts := c.m.Timeout(t0.Add(30 * time.Second))
+		acts := c.M.Timeout(t0.Add(30 * time.Second))
 		if len(acts) != 1 || acts[0].Kind != proxy.Close {
 			t.Fatalf("timeout actions %v, want one Close", acts)
 		}
-		if !c.m.Closed() || c.m.Summary().Outcome != OutcomeTimeout || !c.m.Deadline().IsZero() {
-			t.Errorf("after timeout: closed %v, summary %+v, deadline %v", c.m.Closed(), c.m.Summary(), c.m.Deadline())
+		if !c.M.Closed() || c.M.Summary().Outcome != OutcomeTimeout || !c.M.Deadline().IsZero() {
+			t.Errorf("after timeout: closed %v, summary %+v, deadline %v", c.M.Closed(), c.M.Summary(), c.M.Deadline())
 		}
-		if acts := c.m.Timeout(t0.Add(time.Hour)); acts != nil {
+		if acts := c.M.Timeout(t0.Add(time.Hour)); acts != nil {
 			t.Errorf("second timeout: %v", acts)
 		}
-		if n, acts := c.m.Feed(cat(connect4, dst4), t0.Add(time.Hour)); n != 0 || acts != nil {
+		if n, acts := c.M.Feed(cat(connect4, dst4), t0.Add(time.Hour)); n != 0 || acts != nil {
 			t.Errorf("feed after timeout: %d %v", n, acts)
 		}
 	})
@@ -496,29 +496,29 @@ func TestTimeout(t *testing.T) {
 	})
 	t.Run("socks4 USERID never ends", func(t *testing.T) {
 		c := newClient(t, nil, local4)
-		c.send([]byte{0x04, 0x01, 0x00, 0x19, 192, 0, 2, 1, 'a', 'b'})
-		c.apply(c.m.Timeout(t0.Add(time.Minute)))
-		if !c.closed || c.out.Len() != 0 || c.m.Summary().Outcome != OutcomeTimeout {
-			t.Errorf("closed %v, wrote %q, summary %+v", c.closed, c.out.Bytes(), c.m.Summary())
+		c.Send([]byte{0x04, 0x01, 0x00, 0x19, 192, 0, 2, 1, 'a', 'b'})
+		c.Apply(c.M.Timeout(t0.Add(time.Minute)))
+		if !c.Closed || c.Out.Len() != 0 || c.M.Summary().Outcome != OutcomeTimeout {
+			t.Errorf("closed %v, wrote %q, summary %+v", c.Closed, c.Out.Bytes(), c.M.Summary())
 		}
 	})
 	t.Run("input after the deadline is not read", func(t *testing.T) {
 		c := newClient(t, nil, local4)
-		c.send(offerNoAuth)
-		c.now = t0.Add(31 * time.Second)
-		c.send(cat(connect4, dst4))
-		if !c.closed || len(c.connects) != 0 || c.consumed != 3 || c.m.Summary().Outcome != OutcomeTimeout {
-			t.Errorf("closed %v, connects %v, consumed %d, summary %+v", c.closed, c.connects, c.consumed, c.m.Summary())
+		c.Send(offerNoAuth)
+		c.Now = t0.Add(31 * time.Second)
+		c.Send(cat(connect4, dst4))
+		if !c.Closed || len(c.Connects) != 0 || c.Consumed != 3 || c.M.Summary().Outcome != OutcomeTimeout {
+			t.Errorf("closed %v, connects %v, consumed %d, summary %+v", c.Closed, c.Connects, c.Consumed, c.M.Summary())
 		}
 	})
 	t.Run("no timeout after Connect", func(t *testing.T) {
 		c := newClient(t, nil, local4)
-		c.send(cat(offerNoAuth, connect4, dst4))
-		if len(c.connects) != 1 || !c.m.Deadline().IsZero() {
-			t.Fatalf("connects %v, deadline %v", c.connects, c.m.Deadline())
+		c.Send(cat(offerNoAuth, connect4, dst4))
+		if len(c.Connects) != 1 || !c.M.Deadline().IsZero() {
+			t.Fatalf("connects %v, deadline %v", c.Connects, c.M.Deadline())
 		}
-		if acts := c.m.Timeout(t0.Add(time.Hour)); acts != nil || c.m.Summary().Outcome != OutcomeConnect {
-			t.Errorf("timeout after connect: %v, %+v", acts, c.m.Summary())
+		if acts := c.M.Timeout(t0.Add(time.Hour)); acts != nil || c.M.Summary().Outcome != OutcomeConnect {
+			t.Errorf("timeout after connect: %v, %+v", acts, c.M.Summary())
 		}
 	})
 }
@@ -584,8 +584,8 @@ func TestSummary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClient(t, nil, local4)
-			c.send(tt.in)
-			got := *c.m.Summary()
+			c.Send(tt.in)
+			got := *c.M.Summary()
 			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", tt.want) {
 				t.Errorf("summary\n  %+v\nwant\n  %+v", got, tt.want)
 			}
@@ -627,21 +627,9 @@ func TestBoundPort(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	if err := (Config{}).Validate(); err != nil {
-		t.Errorf("zero config: %v", err)
-	}
-	if err := Defaults().Validate(); err != nil {
-		t.Errorf("defaults: %v", err)
-	}
-	err := Config{MaxUserID: 2000, MaxUsername: 256, MaxPassword: -1, MaxDomain: 300, HandshakeTimeout: -time.Second}.Validate()
-	if err == nil {
-		t.Fatal("no error")
-	}
-	for _, want := range []string{"userid", "username", "password", "domain", "timeout"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not mention %s: %v", want, err)
-		}
-	}
+	machinetest.CheckValidate(t, []machinetest.Validator{Config{}, Defaults()},
+		Config{MaxUserID: 2000, MaxUsername: 256, MaxPassword: -1, MaxDomain: 300, HandshakeTimeout: -time.Second},
+		"userid", "username", "password", "domain", "timeout")
 	// A machine given out-of-range limits anyway stays within the wire's.
 	c := (&Config{MaxUserID: 1 << 20, MaxDomain: 1 << 20}).withDefaults()
 	if c.MaxUserID != maxUserIDCap || c.MaxDomain != maxWireLen || c.MaxUsername != 255 || c.HandshakeTimeout != 30*time.Second {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 	"github.com/spampots/spampots/sensor/proxy"
 )
 
@@ -59,74 +60,34 @@ func FuzzWeb(f *testing.F) {
 		"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
 		"GET / HTTP/1.1\r\nHost: a\r\n",
 	}
-	for _, p := range prefixes {
-		for _, s := range fuzzSeeds {
-			f.Add([]byte(p+s), uint16(len(p)))
-		}
-	}
+	machinetest.Seed(f, prefixes, fuzzSeeds)
 	f.Fuzz(func(t *testing.T, in []byte, split uint16) {
 		cfg := &Config{MaxRequestLine: 256, MaxHeaderBytes: 1024, MaxHeaders: 16, MaxBody: 64, MaxRequests: 20}
-		cut := int(split) % (len(in) + 1)
-		whole := fuzzRun(t, cfg, [][]byte{in})
-		if got := fuzzRun(t, cfg, [][]byte{in[:cut], in[cut:]}); got != whole {
-			t.Fatalf("split at %d:\n%s\nwhole:\n%s", cut, got, whole)
-		}
-		if len(in) <= 4096 {
-			bytewise := make([][]byte, len(in))
-			for i := range in {
-				bytewise[i] = in[i : i+1]
-			}
-			if got := fuzzRun(t, cfg, bytewise); got != whole {
-				t.Fatalf("a byte at a time:\n%s\nwhole:\n%s", got, whole)
-			}
-		}
+		machinetest.Splits(t, in, split, 4096, func(pieces [][]byte) string { return fuzzRun(t, cfg, pieces) })
 	})
 }
 
-// fuzzRun drives a machine with the chunks and checks the invariants on
-// every call; it returns a transcript of what the machine did.
-func fuzzRun(t *testing.T, cfg *Config, chunks [][]byte) string {
+// fuzzRun drives a machine with the pieces of its input and checks the
+// invariants on every call; it returns a transcript of what the machine
+// did.
+func fuzzRun(t *testing.T, cfg *Config, pieces [][]byte) string {
 	m, _ := New(cfg, "fuzz.example:8080", t0)
-	var tr, recs strings.Builder // the bytes written; the requests recorded
-	var pending []byte
+	d := machinetest.NewDriver(t, m, t0)
+	var recs strings.Builder // the requests recorded, the close
 	outBound := 8*(cfg.MaxHeaderBytes+cfg.MaxRequestLine) + 8192
-	for _, c := range chunks {
-		pending = append(pending, c...)
-		for range 10000 {
-			n, acts := m.Feed(pending, t0)
-			if n < 0 || n > len(pending) {
-				t.Fatalf("consumed %d of %d", n, len(pending))
-			}
-			pending = pending[n:]
-			reqs := 0
-			for _, a := range acts {
-				switch a.Kind {
-				case proxy.Write:
-					if len(a.Data) > outBound {
-						t.Fatalf("%d bytes written in one call", len(a.Data))
-					}
-					tr.Write(a.Data)
-				case proxy.Request:
-					reqs++
-					if len(a.Req.Body) > cfg.MaxBody || int64(len(a.Req.Body)) > a.Req.BodyLen {
-						t.Fatalf("body of %d bytes kept of %d", len(a.Req.Body), a.Req.BodyLen)
-					}
-					fmt.Fprintf(&recs, "[request %s %q %s %d %d %d]\n", a.Req.Method, a.Req.URL, a.Req.Target, a.Req.Status, a.Req.BodyLen, len(a.Req.Headers))
-				case proxy.Close:
-					tr.WriteString("\n[close]\n")
-				default:
-					t.Fatalf("action %d from a web server", a.Kind)
-				}
-			}
-			if reqs > 1 {
-				t.Fatalf("%d requests answered in one call", reqs)
-			}
-			if n == 0 || len(pending) == 0 {
-				break
+	log := machinetest.FuzzLog(t, &recs, outBound, cfg.MaxBody)
+	d.Check = func(acts []proxy.Action) {
+		for _, a := range acts {
+			if a.Kind != proxy.Write && a.Kind != proxy.Request && a.Kind != proxy.Close {
+				t.Fatalf("action %d from a web server", a.Kind)
 			}
 		}
-		if !m.Closed() && len(pending) > max(cfg.MaxRequestLine, cfg.MaxHeaderBytes, maxChunkLine) {
-			t.Fatalf("%d bytes left unconsumed", len(pending))
+		log(acts)
+	}
+	for _, p := range pieces {
+		d.Send(p)
+		if !m.Closed() && len(d.Pending) > max(cfg.MaxRequestLine, cfg.MaxHeaderBytes, maxChunkLine) {
+			t.Fatalf("%d bytes left unconsumed", len(d.Pending))
 		}
 		if len(m.p.buf) > cfg.MaxRequestLine+cfg.MaxHeaderBytes || len(m.p.body) > cfg.MaxBody {
 			t.Fatalf("unbounded: head %d, body %d", len(m.p.buf), len(m.p.body))
@@ -138,5 +99,5 @@ func fuzzRun(t *testing.T, cfg *Config, chunks [][]byte) string {
 	}
 	s := m.Summary()
 	fmt.Fprintf(&recs, "[summary %d %d %d %q]", s.Requests, s.Errors, s.BodyBytes, s.Outcome)
-	return tr.String() + "\n" + recs.String()
+	return d.Out.String() + "\n" + recs.String()
 }

@@ -229,32 +229,17 @@ func (m *Machine) close(outcome string) {
 	}
 }
 
-// reset empties the buffers at the start of a call; a buffer a big answer
-// grew is let go, so that idle connections hold little.
+// reset empties the buffers at the start of a call (proxy.ReuseOut lets go
+// of one a big answer grew).
 func (m *Machine) reset() {
-	if cap(m.out) > 16<<10 {
-		m.out = nil
-	}
-	m.out = m.out[:0]
-	m.acts = m.acts[:0]
+	m.out = proxy.ReuseOut(m.out)
 	m.req = nil
 }
 
-// finish turns what the call produced into the action list: the request
-// record first, so an adapter logs it before the client sees the answer.
+// finish turns what the call produced into the action list (proxy.Batch):
+// the request record, the reply, then the close.
 func (m *Machine) finish() []proxy.Action {
-	if m.req != nil {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Request, Req: m.req})
-	}
-	if len(m.out) > 0 {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Write, Data: m.out})
-	}
-	if m.closing {
-		m.acts = append(m.acts, proxy.Action{Kind: proxy.Close})
-		m.closing = false
-	}
-	if len(m.acts) == 0 {
-		return nil
-	}
-	return m.acts
+	b := proxy.Batch{Req: m.req, Out: m.out, Close: m.closing}
+	m.closing = false
+	return b.Actions(&m.acts)
 }

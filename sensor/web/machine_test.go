@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 )
 
 func TestMachine(t *testing.T) {
@@ -149,37 +150,19 @@ func TestMachine(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		var first string
-		for _, chunk := range chunks {
-			t.Run(fmt.Sprintf("%s/chunk=%d", tt.name, chunk), func(t *testing.T) {
-				d := run(t, tt.cfg, "example.net:80", tt.script, chunk)
-				out := d.out.String()
-				if got := statuses(out); !slices.Equal(got, tt.statuses) {
-					t.Fatalf("statuses %v, want %v; output:\n%s", got, tt.statuses, out)
+		machinetest.EachSize(t, tt.name, func(t *testing.T, chunk int) string {
+			d := run(t, tt.cfg, "example.net:80", tt.script, chunk)
+			out := d.CheckHTTP(tt.statuses, tt.closed, tt.contains)
+			if tt.outcome != "" && d.M.Summary().Outcome != tt.outcome {
+				t.Errorf("outcome %q, want %q", d.M.Summary().Outcome, tt.outcome)
+			}
+			for _, s := range tt.absent {
+				if strings.Contains(out, s) {
+					t.Errorf("output has %q:\n%s", s, out)
 				}
-				if d.closed != tt.closed || d.m.Closed() != tt.closed {
-					t.Errorf("closed = %v (machine %v), want %v", d.closed, d.m.Closed(), tt.closed)
-				}
-				if tt.outcome != "" && d.m.Summary().Outcome != tt.outcome {
-					t.Errorf("outcome %q, want %q", d.m.Summary().Outcome, tt.outcome)
-				}
-				for _, s := range tt.contains {
-					if !strings.Contains(out, s) {
-						t.Errorf("output lacks %q:\n%s", s, out)
-					}
-				}
-				for _, s := range tt.absent {
-					if strings.Contains(out, s) {
-						t.Errorf("output has %q:\n%s", s, out)
-					}
-				}
-				if chunk == chunks[0] {
-					first = out
-				} else if out != first {
-					t.Errorf("split %d answered differently from split %d", chunk, chunks[0])
-				}
-			})
-		}
+			}
+			return out
+		})
 	}
 }
 
@@ -187,10 +170,10 @@ func TestRequestRecords(t *testing.T) {
 	d := run(t, &Config{MaxBody: 4}, "tunnel.example:8080",
 		"POST /wp-comments-post.php HTTP/1.1\r\nHost: blog.example\r\nUser-Agent: spambot\r\nContent-Length: 10\r\n\r\n0123456789"+
 			"GET / HTTP/1.1\r\nHost: [2001:db8::5]:81\r\n\r\n", 3)
-	if len(d.reqs) != 2 {
-		t.Fatalf("%d requests recorded", len(d.reqs))
+	if len(d.Reqs) != 2 {
+		t.Fatalf("%d requests recorded", len(d.Reqs))
 	}
-	r := d.reqs[0]
+	r := d.Reqs[0]
 	want(t, r.Method, "POST")
 	want(t, r.URL, "/wp-comments-post.php")
 	want(t, r.Target.String(), "blog.example:8080") // no port in Host: the tunnel's
@@ -199,8 +182,8 @@ func TestRequestRecords(t *testing.T) {
 	want(t, r.BodyLen, int64(10))
 	want(t, r.Status, 200)
 	want(t, len(r.Headers), 3)
-	want(t, d.reqs[1].Target.String(), "[2001:db8::5]:81")
-	s := d.m.Summary()
+	want(t, d.Reqs[1].Target.String(), "[2001:db8::5]:81")
+	s := d.M.Summary()
 	want(t, s.Requests, 2)
 	want(t, s.BodyBytes, int64(10))
 	want(t, s.UserAgent, "spambot")
@@ -208,21 +191,21 @@ func TestRequestRecords(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	d := run(t, nil, "a", "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /slow", 0)
-	want(t, d.m.Deadline(), t0.Add(75*time.Second))
-	if acts := d.m.Timeout(t0.Add(74 * time.Second)); acts != nil {
+	want(t, d.M.Deadline(), t0.Add(75*time.Second))
+	if acts := d.M.Timeout(t0.Add(74 * time.Second)); acts != nil {
 		t.Fatalf("timed out early: %v", acts)
 	}
-	d.now = t0.Add(30 * time.Second)
-	d.send([]byte(" HTTP/1.1\r\n"))
-	want(t, d.m.Deadline(), t0.Add(105*time.Second))
-	acts := d.m.Timeout(t0.Add(105 * time.Second))
+	d.Now = t0.Add(30 * time.Second)
+	d.Send([]byte(" HTTP/1.1\r\n"))
+	want(t, d.M.Deadline(), t0.Add(105*time.Second))
+	acts := d.M.Timeout(t0.Add(105 * time.Second))
 	if len(acts) != 1 || acts[0].Kind != 2 {
 		t.Fatalf("timeout actions %v, want one Close", acts)
 	}
-	want(t, d.m.Closed(), true)
-	want(t, d.m.Summary().Outcome, OutcomeIdleTimeout)
-	want(t, d.m.Deadline(), time.Time{})
-	if n, acts := d.m.Feed([]byte("GET / HTTP/1.1\r\n\r\n"), d.now); n != 0 || acts != nil {
+	want(t, d.M.Closed(), true)
+	want(t, d.M.Summary().Outcome, OutcomeIdleTimeout)
+	want(t, d.M.Deadline(), time.Time{})
+	if n, acts := d.M.Feed([]byte("GET / HTTP/1.1\r\n\r\n"), d.Now); n != 0 || acts != nil {
 		t.Errorf("closed machine consumed %d, acted %v", n, acts)
 	}
 }
@@ -241,7 +224,7 @@ func TestJudge(t *testing.T) {
 		script := "GET " + tt.path + " HTTP/1.1\r\nHost: " + tt.host + "\r\nUser-Agent: checker\r\n" +
 			"X-Forwarded-For: 203.0.113.5\r\nCookie: a=1\r\nCookie: b=2\r\nBad_Name: dropped\r\n\r\n"
 		d := run(t, nil, "", script, 0)
-		out := d.out.String()
+		out := d.Out.String()
 		wantLines := []string{
 			"HTTP_HOST = " + tt.host,
 			"HTTP_USER_AGENT = checker",
@@ -264,8 +247,8 @@ func TestJudge(t *testing.T) {
 	}
 	t.Run("PublicAddr wins", func(t *testing.T) {
 		d := run(t, &Config{PublicAddr: netip.MustParseAddr("203.0.113.77")}, "", "GET /azenv.php HTTP/1.0\r\n\r\n", 0)
-		if !strings.Contains(d.out.String(), "\nREMOTE_ADDR = 203.0.113.77\n") {
-			t.Errorf("judge page:\n%s", d.out.String())
+		if !strings.Contains(d.Out.String(), "\nREMOTE_ADDR = 203.0.113.77\n") {
+			t.Errorf("judge page:\n%s", d.Out.String())
 		}
 	})
 	t.Run("REQUEST_TIME_FLOAT as PHP prints it", func(t *testing.T) {
@@ -278,24 +261,6 @@ func TestJudge(t *testing.T) {
 	})
 }
 
-// nmapCheck applies nselib/proxy.lua's check to a response: check_code
-// (the head matches "^http/%d%.%d%s*200" or 30[12], lower-cased) and
-// check_pattern (some line, lower-cased, matches pattern).
-func nmapCheck(resp, pattern string) (code, pat bool) {
-	head := resp
-	if i := strings.Index(resp, "\r\n\r\n"); i >= 0 {
-		head = resp[:i]
-	}
-	code = regexp.MustCompile(`^http/\d\.\d\s*(200|30[12])`).MatchString(strings.ToLower(head))
-	re := regexp.MustCompile(pattern)
-	for _, line := range strings.Split(resp, "\n") {
-		if re.MatchString(strings.ToLower(line)) {
-			pat = true
-		}
-	}
-	return code, pat
-}
-
 // TestNmapSocksOpenProxy sends socks-open-proxy.nse's request, as the
 // tunnel after its SOCKS handshake carries it, and checks it as the script
 // does: the proxy must be reported open.
@@ -303,11 +268,11 @@ func TestNmapSocksOpenProxy(t *testing.T) {
 	// proxy.test_get(host, port, "socks4", "/", "www.google.com", "^server: gws"):
 	// the SOCKS request names the address DNS gave for www.google.com.
 	d := run(t, nil, "142.250.185.68:80", "GET / HTTP/1.0\r\nHost: www.google.com\r\n\r\n", 0)
-	code, pat := nmapCheck(d.out.String(), "^server: gws")
+	code, pat := machinetest.NmapCheck(d.Out.String(), "^server: gws")
 	if !code || !pat {
-		t.Errorf("nmap would not call this open (code %v, pattern %v):\n%s", code, pat, d.out.String())
+		t.Errorf("nmap would not call this open (code %v, pattern %v):\n%s", code, pat, d.Out.String())
 	}
-	if !d.closed {
+	if !d.Closed {
 		t.Errorf("HTTP/1.0 request left the connection open: nmap's receive would wait")
 	}
 }
@@ -338,8 +303,8 @@ func TestSites(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := run(t, nil, "", tt.script, 0)
-			out := d.out.String()
-			if s := statuses(out); len(s) != 1 || s[0] != tt.status {
+			out := d.Out.String()
+			if s := machinetest.Statuses(out); len(s) != 1 || s[0] != tt.status {
 				t.Fatalf("statuses %v, want %d:\n%s", s, tt.status, out)
 			}
 			for _, s := range tt.contains {
@@ -357,41 +322,39 @@ func TestSites(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	if err := (Config{}).Validate(); err != nil {
-		t.Errorf("zero config: %v", err)
-	}
-	if err := Defaults().Validate(); err != nil {
-		t.Errorf("defaults: %v", err)
-	}
-	err := Config{Server: "a\r\nb", MaxRequestLine: 10, MaxBody: -1, IdleTimeout: -1}.Validate()
-	for _, s := range []string{"one line", "request line 10", "max body -1", "idle timeout"} {
-		if err == nil || !strings.Contains(err.Error(), s) {
-			t.Errorf("error %v lacks %q", err, s)
-		}
-	}
+	machinetest.CheckValidate(t, []machinetest.Validator{Config{}, Defaults()},
+		Config{Server: "a\r\nb", MaxRequestLine: 10, MaxBody: -1, IdleTimeout: -1},
+		"one line", "request line 10", "max body -1", "idle timeout")
 }
 
 func TestBuffersLetGo(t *testing.T) {
 	d := newDriver(t, nil, "a")
 	big := "GET /azenv.php HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-Pad: "+strings.Repeat("p", 500)+"\r\n", 60) + "\r\n"
-	d.send([]byte(big))
-	d.send([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
-	if cap(d.m.out) > 16<<10 || cap(d.m.p.buf) > 8<<10 {
-		t.Errorf("buffers held after a big request: out %d, head %d", cap(d.m.out), cap(d.m.p.buf))
+	d.Send([]byte(big))
+	d.Send([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+	if cap(d.M.out) > 16<<10 || cap(d.M.p.buf) > 8<<10 {
+		t.Errorf("buffers held after a big request: out %d, head %d", cap(d.M.out), cap(d.M.p.buf))
 	}
 }
 
 func TestSteadyStateAllocs(t *testing.T) {
 	m, _ := New(nil, "a", t0)
 	req := []byte("GET / HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
-	m.Feed(req, t0)
-	allocs := testing.AllocsPerRun(100, func() {
-		if n, _ := m.Feed(req, t0); n != len(req) {
-			t.Fatal("not consumed")
-		}
-	})
 	// The request's string, its recorded fields, the record.
-	if allocs > 3 {
-		t.Errorf("%.0f allocations per keep-alive request, want at most 3", allocs)
+	machinetest.SteadyAllocs(t, req, 3, func(in []byte) int {
+		n, _ := m.Feed(in, t0)
+		return n
+	})
+}
+
+func TestAppendHTML(t *testing.T) {
+	const in = `<a href="x">&</a>`
+	for quot, want := range map[string]string{
+		"&#34;":  "&lt;a href=&#34;x&#34;&gt;&amp;&lt;/a&gt;",
+		"&quot;": "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;",
+	} {
+		if got := string(AppendHTML([]byte("p:"), in, quot)); got != "p:"+want {
+			t.Errorf("AppendHTML(%q, %q) = %q, want %q", in, quot, got, "p:"+want)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spampots/spampots/sensor/internal/machinetest"
 )
 
 // parsed is what a parser made of an input: the steps it reported and a
@@ -311,23 +313,16 @@ func TestParser(t *testing.T) {
 		{name: "bad trailer field", in: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nbad trailer\r\n\r\n", steps: "HF", problem: BadHeader},
 	}
 	for _, tt := range tests {
-		var first parsed
-		for _, chunk := range chunks {
-			t.Run(fmt.Sprintf("%s/chunk=%d", tt.name, chunk), func(t *testing.T) {
-				got := parse(tt.cfg, tt.in, chunk)
-				if got.steps != tt.steps || got.problem != tt.problem {
-					t.Fatalf("steps %q problem %d, want %q problem %d", got.steps, got.problem, tt.steps, tt.problem)
-				}
-				if tt.check != nil {
-					tt.check(t, got.reqs)
-				}
-				if chunk == chunks[0] {
-					first = got
-				} else if got.steps != first.steps || fmt.Sprint(got.reqs) != fmt.Sprint(first.reqs) {
-					t.Errorf("split %d read differently from split %d", chunk, chunks[0])
-				}
-			})
-		}
+		machinetest.EachSize(t, tt.name, func(t *testing.T, chunk int) string {
+			got := parse(tt.cfg, tt.in, chunk)
+			if got.steps != tt.steps || got.problem != tt.problem {
+				t.Fatalf("steps %q problem %d, want %q problem %d", got.steps, got.problem, tt.steps, tt.problem)
+			}
+			if tt.check != nil {
+				tt.check(t, got.reqs)
+			}
+			return got.steps + " " + fmt.Sprint(got.reqs)
+		})
 	}
 }
 

@@ -17,6 +17,15 @@ const timeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 // AppendDate appends now as an HTTP date.
 func AppendDate(b []byte, now time.Time) []byte { return now.UTC().AppendFormat(b, timeFormat) }
 
+// HeadFirst moves an answer's head in front of its body: msg is the body,
+// body bytes long, followed by the head. An answer is written body first,
+// so that its head can give the body's length.
+func HeadFirst(msg []byte, body int) {
+	slices.Reverse(msg)
+	slices.Reverse(msg[:len(msg)-body])
+	slices.Reverse(msg[len(msg)-body:])
+}
+
 // persona is the server software a response imitates.
 type persona uint8
 
@@ -53,11 +62,7 @@ func (c *Config) Respond(dst []byte, req *Request, client netip.AddrPort, now ti
 	dst, h = c.page(dst, req, client, now)
 	body := len(dst) - start
 	dst = c.appendHead(dst, &h, body, req, now)
-	// The body was written first; rotate the head in front of it.
-	all := dst[start:]
-	slices.Reverse(all)
-	slices.Reverse(all[:len(all)-body])
-	slices.Reverse(all[len(all)-body:])
+	HeadFirst(dst[start:], body)
 	if req.Method == "HEAD" {
 		dst = dst[:len(dst)-body]
 	}
@@ -77,10 +82,7 @@ func (c *Config) errorPage(dst []byte, status int, title string, now time.Time) 
 	h := head{status: status, reason: reason(status), ctype: "text/html"}
 	body := len(dst) - start
 	dst = c.appendHead(dst, &h, body, &req, now)
-	all := dst[start:]
-	slices.Reverse(all)
-	slices.Reverse(all[:len(all)-body])
-	slices.Reverse(all[len(all)-body:])
+	HeadFirst(dst[start:], body)
 	return dst
 }
 
@@ -283,13 +285,13 @@ func googleError(dst []byte, status int, title, method, path string) []byte {
 	dst = append(dst, ".</b> <ins>That’s an error.</ins>\n  <p>"...)
 	if method != "" {
 		dst = append(dst, "The request method <code>"...)
-		dst = appendHTML(dst, method)
+		dst = AppendHTML(dst, method, "&#34;")
 		dst = append(dst, "</code> is inappropriate for the URL <code>"...)
-		dst = appendHTML(dst, path)
+		dst = AppendHTML(dst, path, "&#34;")
 		dst = append(dst, "</code>."...)
 	} else {
 		dst = append(dst, "The requested URL <code>"...)
-		dst = appendHTML(dst, path)
+		dst = AppendHTML(dst, path, "&#34;")
 		dst = append(dst, "</code> was not found on this server."...)
 	}
 	return append(dst, "  <ins>That’s all we know.</ins>\n"...)
@@ -596,8 +598,10 @@ func appendJSON(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendHTML writes s with HTML's special characters escaped.
-func appendHTML(dst []byte, s string) []byte {
+// AppendHTML appends s with HTML's special characters escaped. quot is
+// how it writes '"': "&#34;" on the emulated sites (as Go's html package
+// does), "&quot;" on sensor/httpproxy's squid pages.
+func AppendHTML(dst []byte, s, quot string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '<':
@@ -607,7 +611,7 @@ func appendHTML(dst []byte, s string) []byte {
 		case '&':
 			dst = append(dst, "&amp;"...)
 		case '"':
-			dst = append(dst, "&#34;"...)
+			dst = append(dst, quot...)
 		default:
 			dst = append(dst, c)
 		}
