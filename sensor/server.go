@@ -302,7 +302,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if ss.port != nil {
 		ss.port.Connections.Add(1)
 	}
-	if e := s.cfg.Enrich; e != nil {
+	if e := s.cfg.Enrich; e != nil && e.DNS() != nil {
+		// The DNS takes time: ask now. Without it the databases answer
+		// at once, when a message or the event needs them (sourceInfo):
+		// an idle session holds nothing.
 		ss.srcInfo = e.Source(ss.src.Addr(), func() { s.answered(ss) })
 	}
 	var out []byte
@@ -665,7 +668,7 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 		}
 		env.DstDstport = int(ss.target.Port)
 	}
-	if ss.srcInfo != nil {
+	if s.sourceInfo(ss) != nil {
 		// What is known now, and not a moment later: capture never waits
 		// for the DNS. Late answers go to the event stream.
 		v := ss.srcInfo.Values()
@@ -746,6 +749,15 @@ func (s *Server) lateEnrichment(ss *session) {
 func (s *Server) resolverUp() bool {
 	d := s.cfg.Enrich.DNS()
 	return d == nil || d.Answering()
+}
+
+// sourceInfo returns the enrichment of ss's client, started now if it was
+// not at accept; nil without an enricher.
+func (s *Server) sourceInfo(ss *session) *enrich.Lookup {
+	if ss.srcInfo == nil && s.cfg.Enrich != nil {
+		ss.srcInfo = s.cfg.Enrich.Source(ss.src.Addr(), nil)
+	}
+	return ss.srcInfo
 }
 
 func lookupsReady(ss *session) bool {
@@ -853,7 +865,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	if ss.sink != nil {
 		ev.TunnelBytes, ev.TunnelHead = ss.sink.total, ss.sink.sample
 	}
-	ev.Src, ev.Dst = enrichment(ss.srcInfo), enrichment(ss.dstInfo)
+	ev.Src, ev.Dst = enrichment(s.sourceInfo(ss)), enrichment(ss.dstInfo)
 	late := !lookupsReady(ss)
 	for _, cr := range sum.Creds {
 		ev.Auth = append(ev.Auth, spool.Credential{Mech: cr.Mech, Authzid: cr.Authzid, User: cr.User,
