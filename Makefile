@@ -6,7 +6,7 @@ RUNDIR  := run
 # Packages the tests need (real clients and servers): installed by `make deps`.
 APT_PKGS := swaks postfix nmap zstd procmail proxychains4 curl tcpdump iproute2 p0f dnsmasq-base unbound
 
-.PHONY: build run test deps check fuzz bench generate image data clean
+.PHONY: build run test deps deps-generate check check-generated fuzz bench generate image data clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/spampots
@@ -29,7 +29,11 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-check:
+# What make generate (and make check, which regenerates) needs: clang for
+# the XDP program.
+GEN_PKGS := clang llvm libbpf-dev linux-libc-dev
+
+check: check-generated
 	$(GO) vet ./...
 	test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
@@ -60,8 +64,29 @@ bench: build
 data:
 	enrich/data/build.sh data/ipdb
 
-generate:
+generate: deps-generate
 	$(GO) generate ./...
+
+deps-generate:
+	@missing=""; for p in $(GEN_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# bpf2go output committed next to its C source must be what `make generate`
+# makes from it: regenerate into a scratch directory and compare.
+BPF_GEN_DIRS := bpf/synfp
+check-generated: deps-generate
+	@set -e; for d in $(BPF_GEN_DIRS); do \
+		tmp=$$(mktemp -d); \
+		args=$$(sed -n 's|^//go:generate go run github.com/cilium/ebpf/cmd/bpf2go ||p' $$d/gen.go); \
+		(cd $$d && GOPACKAGE=$$(basename $$d) $(GO) run github.com/cilium/ebpf/cmd/bpf2go -output-dir $$tmp $$args) >/dev/null; \
+		for f in $$tmp/*; do \
+			cmp -s $$f $$d/$${f##*/} || { echo "$$d/$${f##*/} is stale: run make generate"; rm -rf $$tmp; exit 1; }; \
+		done; \
+		rm -rf $$tmp; \
+	done
 
 image:
 	@echo "appliance image: not built yet (appliance-image/ arrives with its issue)"; exit 1
