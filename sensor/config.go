@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spampots/spampots/enrich"
+	"github.com/spampots/spampots/fingerprint"
+	"github.com/spampots/spampots/fingerprint/capture"
 	"github.com/spampots/spampots/sensor/httpproxy"
 	"github.com/spampots/spampots/sensor/relay"
 	"github.com/spampots/spampots/sensor/smtp"
@@ -93,6 +95,11 @@ type Config struct {
 	// written and acknowledged, for lookups still under way (0: not at
 	// all). The session reads nothing meanwhile; no CPU is spent.
 	EnrichWait time.Duration
+	// Capture records each client's SYN (XDP or AF_PACKET) for X-Src-OS;
+	// nil leaves it unknown. Signatures match the records (p0f.fp; nil:
+	// fingerprint.Default()).
+	Capture    capture.Capture
+	Signatures *fingerprint.DB
 	// Grace is how long sessions may go on after a stop signal before they
 	// are cut with 421.
 	Grace time.Duration
@@ -165,4 +172,7 @@ func (c *Config) withDefaults() {
 		c.MaxPending = 256 * 1024
 	}
 	c.SMTP = smtp.Prepare(c.SMTP)
+	if c.Capture != nil && c.Signatures == nil {
+		c.Signatures, _ = fingerprint.Default() // the embedded file parses: fingerprint's tests say so
+	}
 }

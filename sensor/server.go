@@ -18,6 +18,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/spampots/spampots/enrich"
+	"github.com/spampots/spampots/fingerprint"
 	"github.com/spampots/spampots/sensor/httpproxy"
 	"github.com/spampots/spampots/sensor/proxy"
 	"github.com/spampots/spampots/sensor/relay"
@@ -132,9 +133,13 @@ type session struct {
 	// says the event went out without them, lateSent that they followed.
 	srcInfo, dstInfo *enrich.Lookup
 	held             *smtp.Message // a message waiting for them (Config.EnrichWait)
-	holdUntil        time.Time
-	lateWanted       atomic.Bool
-	lateSent         atomic.Bool
+
+	// The client's OS, from its SYN (Config.Capture): looked up once.
+	osDone     bool
+	os         *spool.OS
+	holdUntil  time.Time
+	lateWanted atomic.Bool
+	lateSent   atomic.Bool
 
 	result  atomic.Int32 // smtp.Result from the spool, or noResult
 	inWheel atomic.Bool
@@ -668,6 +673,9 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 		}
 		env.DstDstport = int(ss.target.Port)
 	}
+	if o := s.srcOS(ss); o != nil {
+		env.SrcOS = o.Label
+	}
 	if s.sourceInfo(ss) != nil {
 		// What is known now, and not a moment later: capture never waits
 		// for the DNS. Late answers go to the event stream.
@@ -749,6 +757,28 @@ func (s *Server) lateEnrichment(ss *session) {
 func (s *Server) resolverUp() bool {
 	d := s.cfg.Enrich.DNS()
 	return d == nil || d.Answering()
+}
+
+// srcOS is the client's operating system as its SYN shows it; nil without
+// a capture or while no SYN is recorded. It is looked up at each message
+// until found, and at the end: XDP has the record at accept, AF_PACKET
+// hands records over in blocks up to a few milliseconds after the SYN, so
+// a client quicker than that gets "unknown" in its first message's header
+// and the label in its session event.
+func (s *Server) srcOS(ss *session) *spool.OS {
+	if ss.os != nil || s.cfg.Capture == nil {
+		return ss.os
+	}
+	var r fingerprint.Record
+	if !s.cfg.Capture.Lookup(ss.src, ss.dst, &r) {
+		return nil
+	}
+	m := s.cfg.Signatures.Match(&r)
+	ss.os = &spool.OS{Label: m.Label, Sig: r.Signature(), Dist: m.Dist, Generic: m.Generic, Fuzzy: m.Fuzzy, App: m.App}
+	if m.Label == "" {
+		ss.os.Label = "???" // a SYN no signature knows, as p0f says
+	}
+	return ss.os
 }
 
 // sourceInfo returns the enrichment of ss's client, started now if it was
@@ -866,6 +896,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		ev.TunnelBytes, ev.TunnelHead = ss.sink.total, ss.sink.sample
 	}
 	ev.Src, ev.Dst = enrichment(s.sourceInfo(ss)), enrichment(ss.dstInfo)
+	ev.OS = s.srcOS(ss)
 	late := !lookupsReady(ss)
 	for _, cr := range sum.Creds {
 		ev.Auth = append(ev.Auth, spool.Credential{Mech: cr.Mech, Authzid: cr.Authzid, User: cr.User,

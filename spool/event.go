@@ -9,7 +9,7 @@ import "time"
 type Event struct {
 	// Kind is "" for a connection's event, "enrichment" for the answers
 	// that came after it was written (Session says whose; Src and Dst).
-	Kind string `json:"kind,omitempty"`
+	Kind       string    `json:"kind,omitempty"`
 	Start      time.Time `json:"start"`       // connection accepted (UTC)
 	End        time.Time `json:"end"`         // connection closed (UTC)
 	Sensor     string    `json:"sensor"`      // sensor id
@@ -46,6 +46,9 @@ type Event struct {
 	// session, of the destination it asked for (enrich's header values).
 	Src *Enrichment `json:"src,omitempty"`
 	Dst *Enrichment `json:"dst,omitempty"`
+	// OS is the client's operating system as its SYN shows it (p0f's
+	// signatures), when the sensor captures SYNs and recorded this one.
+	OS *OS `json:"os,omitempty"`
 
 	// Tests are the session's messages classified as spammers' test
 	// messages (sensor/testmsg), first 16.
@@ -91,4 +94,14 @@ type Enrichment struct {
 	RIR      string `json:"rir"`
 	CC       string `json:"cc"`
 	DNSBL    string `json:"dnsbl,omitempty"`
+}
+
+// OS is a passive fingerprint of a client's SYN.
+type OS struct {
+	Label   string `json:"label"`             // p0f's label (X-Src-OS), "???" when no signature matched
+	Sig     string `json:"sig"`               // the SYN's signature, p0f's raw_sig
+	Dist    int    `json:"dist"`              // hops, from the TTL
+	Generic bool   `json:"generic,omitempty"` // matched a generic signature
+	Fuzzy   bool   `json:"fuzzy,omitempty"`   // matched approximately
+	App     bool   `json:"app,omitempty"`     // a tool's signature (nmap, ...), not an OS
 }

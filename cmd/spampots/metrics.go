@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/spampots/spampots/enrich/dnsq"
+	"github.com/spampots/spampots/fingerprint/capture"
 	"github.com/spampots/spampots/sensor"
 	"github.com/spampots/spampots/spool"
 )
@@ -80,7 +81,9 @@ func registerSensor(reg prometheus.Registerer, srv *sensor.Server, w *spool.Writ
 		)
 	}
 	if d := cfg.Enrich.DNS(); d != nil {
-		dns := func(f func(s dnsq.Stats) uint64) func() float64 { return func() float64 { return float64(f(d.Stats())) } }
+		dns := func(f func(s dnsq.Stats) uint64) func() float64 {
+			return func() float64 { return float64(f(d.Stats())) }
+		}
 		reg.MustRegister(
 			counter("spampots_dns_queries_total", "DNS queries sent to the resolver.", dns(func(s dnsq.Stats) uint64 { return s.Queries })),
 			counter("spampots_dns_timeouts_total", "DNS query attempts that timed out.", dns(func(s dnsq.Stats) uint64 { return s.Timeouts })),
@@ -95,6 +98,13 @@ func registerSensor(reg prometheus.Registerer, srv *sensor.Server, w *spool.Writ
 				return 0
 			}),
 		)
+	}
+	if c := cfg.Capture; c != nil {
+		reg.MustRegister(trafficCollector{c, [3]*prometheus.Desc{
+			prometheus.NewDesc("spampots_port_packets_total", "TCP segments to the port, counted in the kernel (XDP) or by the AF_PACKET capture; port 0: the ports not served.", []string{"port"}, nil),
+			prometheus.NewDesc("spampots_port_bytes_total", "Bytes of those segments, link header included.", []string{"port"}, nil),
+			prometheus.NewDesc("spampots_port_syns_total", "SYNs to the port recorded for fingerprinting.", []string{"port"}, nil),
+		}})
 	}
 	ports := prometheus.NewDesc("spampots_sensor_port_connections_total", "Connections by listening port.", []string{"port", "proto"}, nil)
 	reg.MustRegister(portCollector{st, ports})
@@ -111,5 +121,26 @@ func (c portCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c portCollector) Collect(ch chan<- prometheus.Metric) {
 	for port, ps := range c.st.Ports {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(ps.Connections.Load()), strconv.Itoa(port), ps.Proto)
+	}
+}
+
+// trafficCollector reports the SYN capture's per-port counters.
+type trafficCollector struct {
+	c     capture.Capture
+	descs [3]*prometheus.Desc
+}
+
+func (t trafficCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range t.descs {
+		ch <- d
+	}
+}
+
+func (t trafficCollector) Collect(ch chan<- prometheus.Metric) {
+	for port, pc := range t.c.Counters() {
+		p := strconv.Itoa(int(port))
+		ch <- prometheus.MustNewConstMetric(t.descs[0], prometheus.CounterValue, float64(pc.Packets), p)
+		ch <- prometheus.MustNewConstMetric(t.descs[1], prometheus.CounterValue, float64(pc.Bytes), p)
+		ch <- prometheus.MustNewConstMetric(t.descs[2], prometheus.CounterValue, float64(pc.SYNs), p)
 	}
 }

@@ -11,14 +11,19 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/spampots/spampots/bpf/synfp"
 	"github.com/spampots/spampots/enrich"
 	"github.com/spampots/spampots/enrich/dnsq"
 	"github.com/spampots/spampots/enrich/ipdb"
+	"github.com/spampots/spampots/fingerprint"
+	"github.com/spampots/spampots/fingerprint/capture"
+	"github.com/spampots/spampots/fingerprint/capture/afpacket"
 	"github.com/spampots/spampots/sensor"
 	"github.com/spampots/spampots/sensor/relay"
 	"github.com/spampots/spampots/sensor/smtp"
@@ -68,6 +73,9 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		resolver   = fs.String("resolver", "", "the one DNS resolver (ip:port) asked for reverse DNS, block lists and proxy destinations' names (empty: no DNS at all)")
 		dnsbl      = fs.String("dnsbl", "zen.spamhaus.org", "DNS block lists asked about each client, comma-separated (with --resolver)")
 		enrichWait = fs.Duration("enrich-wait", time.Second, "how long a complete message may wait for DNS answers still under way before it is written with what is known (and the client gets its 250)")
+		fpMode     = fs.String("fingerprint", "off", "passive OS fingerprinting of each client's SYN for X-Src-OS: xdp (falls back to afpacket where XDP cannot attach), afpacket, or off; needs root or CAP_NET_ADMIN+CAP_NET_RAW+CAP_BPF")
+		iface      = fs.String("iface", "", "the interface clients arrive on, for --fingerprint")
+		p0fDB      = fs.String("p0f-db", "", "a p0f v3 signature file (p0f.fp) instead of the embedded copy of p0f 3.09b's")
 		publicIPs  []string
 	)
 	fs.Var(&listFlag{vals: &publicIPs}, "public-ip", "the sensor's public address, repeatable, when clients reach it through NAT: test messages name it, judge pages show it")
@@ -150,6 +158,24 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		}
 		enrichCfg.DNS.Zones = zones
 	}
+	switch *fpMode {
+	case "off", "xdp", "afpacket":
+		if *fpMode != "off" && *iface == "" {
+			errs = append(errs, fmt.Errorf("fingerprint %s: --iface required", *fpMode))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("fingerprint %q: want xdp, afpacket or off", *fpMode))
+	}
+	if *p0fDB != "" {
+		f, err := os.Open(*p0fDB)
+		if err == nil {
+			cfg.Signatures, err = fingerprint.ParseDB(f)
+			f.Close()
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("p0f-db: %w", err))
+		}
+	}
 	if relayCfg != nil {
 		cfg.Relay = &relay.Relay{} // validated below with the rest; made for real once the flags are good
 	}
@@ -211,6 +237,27 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			_ = cfg.Relay.Close(ctx)
 		}()
 		log.Info("test messages are relayed", "smarthost", relayCfg.Smarthost, "per_source_hour", relayCfg.PerSource, "global_hour", relayCfg.Global)
+	}
+	if *fpMode != "off" {
+		capCfg := capture.Config{Interface: *iface, Logger: log}
+		for _, l := range cfg.Listen {
+			_, port, _ := strings.Cut(l.Addr[strings.LastIndex(l.Addr, "]")+1:], ":")
+			p, _ := strconv.Atoi(port)
+			if !slices.Contains(capCfg.Ports, uint16(p)) {
+				capCfg.Ports = append(capCfg.Ports, uint16(p))
+			}
+		}
+		if *fpMode == "xdp" {
+			cfg.Capture, err = synfp.Open(capCfg)
+		} else {
+			cfg.Capture, err = afpacket.Open(capCfg)
+		}
+		if err != nil {
+			log.Error("fingerprint: cannot capture SYNs", "iface", *iface, "err", err)
+			return 1
+		}
+		defer cfg.Capture.Close()
+		log.Info("fingerprinting SYNs", "iface", *iface, "mode", cfg.Capture.Mode(), "ports", capCfg.Ports)
 	}
 	if cfg.Enrich, err = enrich.New(enrichCfg); err != nil {
 		log.Error("enrich", "err", err)
