@@ -52,7 +52,7 @@ type Server struct {
 	now   func() time.Time
 
 	protoByPort map[int]string
-	scratches   sync.Map // gnet.EventLoop → *smtp.Scratch: one per loop
+	scratches   sync.Map // gnet.EventLoop → *loopScratch: one per loop
 	mxConfigs   sync.Map // host name → *smtp.Config of an emulated mail server
 	mxCount     atomic.Int64
 	wheel       *wheel[*session]
@@ -317,14 +317,14 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	switch ss.proto {
 	case "smtp":
 		var acts []smtp.Action
-		ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now, s.scratch(c))
+		ss.m, acts = smtp.New(&s.cfg.SMTP, ss.id, now, &s.scratch(c).smtp)
 		for _, a := range acts {
 			if a.Kind == smtp.Write {
 				out = append(out, a.Data...)
 			}
 		}
 	case "socks":
-		ss.pm, _ = socks.New(&s.cfg.SOCKS, ss.dst, now)
+		ss.pm, _ = socks.NewShared(&s.cfg.SOCKS, ss.dst, now, &s.scratch(ss.c).socks)
 	case "http":
 		// The first byte says SOCKS or HTTP: nothing runs until it comes.
 	}
@@ -339,16 +339,23 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return out, gnet.None
 }
 
-// scratch returns the reply buffers shared by the machines of c's event
-// loop, so that an idle session holds none: the loop drives its machines
-// one at a time and applies each call's actions before the next.
-func (s *Server) scratch(c gnet.Conn) *smtp.Scratch {
+// loopScratch is what the machines of one event loop share: the loop
+// drives them one at a time and applies each call's actions before the
+// next, so an idle session holds no reply buffer or action list.
+type loopScratch struct {
+	smtp  smtp.Scratch
+	socks socks.Scratch
+	http  httpproxy.Scratch
+}
+
+// scratch returns c's event loop's loopScratch.
+func (s *Server) scratch(c gnet.Conn) *loopScratch {
 	loop := c.EventLoop()
 	if sc, ok := s.scratches.Load(loop); ok {
-		return sc.(*smtp.Scratch)
+		return sc.(*loopScratch)
 	}
-	sc, _ := s.scratches.LoadOrStore(loop, &smtp.Scratch{})
-	return sc.(*smtp.Scratch)
+	sc, _ := s.scratches.LoadOrStore(loop, &loopScratch{})
+	return sc.(*loopScratch)
 }
 
 func localPort(c gnet.Conn) int {
@@ -478,10 +485,10 @@ func (ss *session) timeout(s *Server, now time.Time) bool {
 // multi-protocol proxies answer SOCKS on their HTTP port too.
 func (ss *session) sniff(s *Server, first byte, now time.Time) {
 	if socks.Sniff(first) {
-		ss.pm, _ = socks.New(&s.cfg.SOCKS, ss.dst, now)
+		ss.pm, _ = socks.NewShared(&s.cfg.SOCKS, ss.dst, now, &s.scratch(ss.c).socks)
 		return
 	}
-	ss.pm, _ = httpproxy.New(&s.cfg.HTTP, ss.dst, ss.src, now)
+	ss.pm, _ = httpproxy.NewShared(&s.cfg.HTTP, ss.dst, ss.src, now, &s.scratch(ss.c).http)
 }
 
 func (ss *session) write(b []byte) {
@@ -572,18 +579,14 @@ var webPorts = map[uint16]bool{80: true, 8080: true}
 func (ss *session) connect(s *Server, t proxy.Target, via proxy.Proto, now time.Time) bool {
 	ss.via, ss.target = via, t
 	ss.pm = nil
-	if e := s.cfg.Enrich; e != nil {
-		if t.IP.IsValid() {
-			ss.dstInfo = e.Destination(t.IP, func() { s.answered(ss) })
-		} else {
-			ss.dstInfo = e.DestinationName(t.Host, int(t.Port), func() { s.answered(ss) })
-		}
+	if e := s.cfg.Enrich; e != nil && e.DNS() != nil {
+		s.destInfo(ss, func() { s.answered(ss) }) // the DNS takes time: ask now
 	}
 	switch {
 	case smtpPorts[t.Port]:
 		ss.dest = "smtp"
 		var acts []smtp.Action
-		ss.m, acts = smtp.New(s.mxConfig(mxName(t, s.cfg.SMTP.Hostname)), ss.id, now, s.scratch(ss.c))
+		ss.m, acts = smtp.New(s.mxConfig(mxName(t, s.cfg.SMTP.Hostname)), ss.id, now, &s.scratch(ss.c).smtp)
 		return ss.apply(s, acts, now)
 	case webPorts[t.Port]:
 		ss.dest = "web"
@@ -681,8 +684,8 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 		// for the DNS. Late answers go to the event stream.
 		v := ss.srcInfo.Values()
 		env.SrcHostname, env.SrcASN, env.SrcRIR, env.SrcCC, env.SrcDnsbl = v.Hostname, v.ASN, v.RIR, v.CC, v.DNSBL
-		if ss.dstInfo != nil {
-			v = ss.dstInfo.Values()
+		if d := s.destInfo(ss, nil); d != nil {
+			v = d.Values()
 			env.DstIP, env.DstHostname = v.IP, v.Hostname
 		} else { // the sensor itself is the mail server
 			v = s.self(ss.dst.Addr())
@@ -790,6 +793,22 @@ func (s *Server) sourceInfo(ss *session) *enrich.Lookup {
 	return ss.srcInfo
 }
 
+// destInfo returns the enrichment of the destination a proxy client asked
+// for, started now if it was not at the Connect; nil for a session that is
+// not proxied, or without an enricher.
+func (s *Server) destInfo(ss *session, done func()) *enrich.Lookup {
+	e := s.cfg.Enrich
+	if ss.dstInfo != nil || ss.via == "" || e == nil {
+		return ss.dstInfo
+	}
+	if t := ss.target; t.IP.IsValid() {
+		ss.dstInfo = e.Destination(t.IP, done)
+	} else {
+		ss.dstInfo = e.DestinationName(t.Host, int(t.Port), done)
+	}
+	return ss.dstInfo
+}
+
 func lookupsReady(ss *session) bool {
 	return (ss.srcInfo == nil || ss.srcInfo.Ready()) && (ss.dstInfo == nil || ss.dstInfo.Ready())
 }
@@ -895,7 +914,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	if ss.sink != nil {
 		ev.TunnelBytes, ev.TunnelHead = ss.sink.total, ss.sink.sample
 	}
-	ev.Src, ev.Dst = enrichment(s.sourceInfo(ss)), enrichment(ss.dstInfo)
+	ev.Src, ev.Dst = enrichment(s.sourceInfo(ss)), enrichment(s.destInfo(ss, nil))
 	ev.OS = s.srcOS(ss)
 	late := !lookupsReady(ss)
 	for _, cr := range sum.Creds {

@@ -38,9 +38,9 @@ type Machine struct {
 	closing       bool
 	p             web.Parser
 	out           []byte
-	acts          []proxy.Action
-	fwd           []proxy.Header // the fields an origin receives, reused
-	target        proxy.Target   // of the request being read
+	acts          *[]proxy.Action // this call's actions: in the Scratch, or the machine's own
+	fwd           []proxy.Header  // the fields an origin receives, reused
+	target        proxy.Target    // of the request being read
 
 	// produced by this call, in action order
 	cred    *proxy.Credential
@@ -70,7 +70,21 @@ type Summary struct {
 // request. cfg must stay unchanged while machines use it; zero fields mean
 // the defaults.
 func New(cfg *Config, local, client netip.AddrPort, now time.Time) (*Machine, []proxy.Action) {
-	m := &Machine{cfg: cfg, local: local, client: client, last: now}
+	return NewShared(cfg, local, client, now, nil)
+}
+
+// Scratch holds the action list of the machines one caller drives one at
+// a time (a sensor's event loop): a call's actions are valid until the next
+// call into any of them, and an idle connection holds none.
+type Scratch struct{ acts []proxy.Action }
+
+// NewShared is New with the action list in sc, shared with the other
+// machines the caller drives one at a time (nil: the machine's own).
+func NewShared(cfg *Config, local, client netip.AddrPort, now time.Time, sc *Scratch) (*Machine, []proxy.Action) {
+	if sc == nil {
+		sc = new(Scratch)
+	}
+	m := &Machine{cfg: cfg, local: local, client: client, last: now, acts: &sc.acts}
 	m.p.Init(&cfg.Web)
 	return m, nil
 }
@@ -350,5 +364,5 @@ func (m *Machine) finish() []proxy.Action {
 		b.Cred = &c
 	}
 	m.closing = false
-	return b.Actions(&m.acts)
+	return b.Actions(m.acts)
 }

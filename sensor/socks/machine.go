@@ -133,7 +133,14 @@ type Machine struct {
 	out     []byte
 	outBuf  [32]byte // the longest call writes 2 + 2 + 22 bytes
 	acts    []proxy.Action
-	actsBuf [3]proxy.Action // Auth, Write, Connect or Close
+	sc      *Scratch
+}
+
+// Scratch holds the action list of the machines one caller drives one at
+// a time (a sensor's event loop): a call's actions are valid until the next
+// call into any of them, and an idle handshake holds none.
+type Scratch struct {
+	acts [3]proxy.Action // Auth, Write, Connect or Close
 }
 
 // Summary is what the handshake did, for the event stream.
@@ -164,7 +171,17 @@ func Sniff(b byte) bool { return b == version4 || b == version5 }
 // at now. cfg may be nil; zero fields take defaults, and the machine keeps a
 // copy. SOCKS clients speak first, so the returned actions are empty.
 func New(cfg *Config, local netip.AddrPort, now time.Time) (*Machine, []proxy.Action) {
+	return NewShared(cfg, local, now, nil)
+}
+
+// NewShared is New with the action list in sc, shared with the other
+// machines the caller drives one at a time (nil: the machine's own).
+func NewShared(cfg *Config, local netip.AddrPort, now time.Time, sc *Scratch) (*Machine, []proxy.Action) {
+	if sc == nil {
+		sc = new(Scratch)
+	}
 	m := &Machine{
+		sc:       sc,
 		cfg:      cfg.withDefaults(),
 		local:    local.Addr().Unmap().WithZone(""),
 		start:    now,
@@ -290,7 +307,7 @@ func (m *Machine) detect(b byte) {
 // next call.
 func (m *Machine) reset() {
 	m.out = m.outBuf[:0]
-	m.acts = m.actsBuf[:0]
+	m.acts = m.sc.acts[:0]
 }
 
 // finish turns what the call gathered into actions (proxy.Batch), in the

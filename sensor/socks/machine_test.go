@@ -652,8 +652,9 @@ func TestFeedAllocs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			sc := new(Scratch) // the sensor's event loop shares one
 			n := testing.AllocsPerRun(100, func() {
-				m, _ := New(nil, local4, t0)
+				m, _ := NewShared(nil, local4, t0, sc)
 				m.Feed(tt.in, t0)
 			})
 			if n > tt.max {
