@@ -131,37 +131,56 @@ func mineLabels(tb testing.TB, stream []byte) []string {
 
 // BenchmarkCampaignScores is the labelled evaluation: FPCluster (the real
 // miner, default configuration) against the exact-Subject and the
-// ssdeep baselines on the planted-campaign stream, B-cubed P/R/F1 each.
-// The target is F1 >= 0.95 and above both baselines; the figures
-// are reported, not asserted, until the miner reaches them.
+// ssdeep baselines on planted-campaign streams, B-cubed P/R/F1 each: the
+// default stream for seeds 1, 2 and 3, and the small stream of
+// TestEvaluateSmall (seed 1). The target is F1 >= 0.95 and above
+// both baselines; the figures are reported (TestEvaluateSmall asserts the
+// small stream's F1).
 //
 //	go test -run XXX -bench CampaignScores -benchtime 1x ./miner/eval
 func BenchmarkCampaignScores(b *testing.B) {
-	stream, truth := Generate(1, GenConfig{})
-	msgs, err := Split(stream)
-	if err != nil || len(msgs) != len(truth) {
-		b.Fatalf("%d messages, %d labels: %v", len(msgs), len(truth), err)
-	}
-	for b.Loop() {
-		fp := mineLabels(b, stream)
-		for _, m := range []struct {
-			name string
-			pred []string
-		}{{"fpcluster", fp}, {"subject", ExactSubject(msgs)}, {"ssdeep", Ssdeep(msgs, 0)}} {
-			p, r, f := BCubed(truth, m.pred)
-			b.ReportMetric(p, m.name+"-P")
-			b.ReportMetric(r, m.name+"-R")
-			b.ReportMetric(f, m.name+"-F1")
-		}
+	for _, bc := range []struct {
+		name string
+		seed int64
+		cfg  GenConfig
+	}{
+		{"seed=1", 1, GenConfig{}},
+		{"seed=2", 2, GenConfig{}},
+		{"seed=3", 3, GenConfig{}},
+		{"small", 1, smallConfig},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			stream, truth := Generate(bc.seed, bc.cfg)
+			msgs, err := Split(stream)
+			if err != nil || len(msgs) != len(truth) {
+				b.Fatalf("%d messages, %d labels: %v", len(msgs), len(truth), err)
+			}
+			b.ReportMetric(float64(len(truth)), "msgs")
+			for b.Loop() {
+				fp := mineLabels(b, stream)
+				for _, m := range []struct {
+					name string
+					pred []string
+				}{{"fpcluster", fp}, {"subject", ExactSubject(msgs)}, {"ssdeep", Ssdeep(msgs, 0)}} {
+					p, r, f := BCubed(truth, m.pred)
+					b.ReportMetric(p, m.name+"-P")
+					b.ReportMetric(r, m.name+"-R")
+					b.ReportMetric(f, m.name+"-F1")
+				}
+			}
+		})
 	}
 }
 
+// smallConfig is the small planted stream of TestEvaluateSmall.
+var smallConfig = GenConfig{Campaigns: 12, MaxSize: 600}
+
 // TestEvaluateSmall: on a small planted stream the miner assigns every
-// message, does not lump campaigns together (B-cubed precision) and
-// beats clustering by exact Subject. The full comparison, with the
-// ssdeep baseline and the F1 target, is BenchmarkCampaignScores.
+// message, does not lump campaigns together (B-cubed precision), reaches
+// the F1 of 0.95 and beats clustering by exact Subject. The full
+// comparison, with the ssdeep baseline, is BenchmarkCampaignScores.
 func TestEvaluateSmall(t *testing.T) {
-	stream, truth := Generate(1, GenConfig{Campaigns: 12, MaxSize: 600})
+	stream, truth := Generate(1, smallConfig)
 	fp := mineLabels(t, stream)
 	if len(fp) != len(truth) {
 		t.Fatalf("miner labelled %d messages, want %d", len(fp), len(truth))
@@ -176,13 +195,16 @@ func TestEvaluateSmall(t *testing.T) {
 	if p < 0.9 {
 		t.Errorf("precision %.4f: campaigns lumped together", p)
 	}
+	if f < 0.95 {
+		t.Errorf("F1 %.4f below 0.95", f)
+	}
 	if f <= fs {
 		t.Errorf("FPCluster F1 %.4f does not beat exact Subject %.4f", f, fs)
 	}
 }
 
 func BenchmarkEvaluate(b *testing.B) {
-	stream, truth := Generate(1, GenConfig{Campaigns: 12, MaxSize: 600})
+	stream, truth := Generate(1, smallConfig)
 	b.SetBytes(int64(len(stream)))
 	for b.Loop() {
 		fp := mineLabels(b, stream)

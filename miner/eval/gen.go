@@ -53,20 +53,23 @@ func (c GenConfig) Defaults() GenConfig {
 type template struct {
 	lang *langText
 
-	subjPre, subjPost string
-	slot              int // 0 alnum token, 1 random word, 2 number, 3 none
-	subjEnc           int // 0 raw, 1 B, 2 Q (non-ASCII subjects only)
+	frames  [][2]string // subject phrases before and after the slot; one is drawn per message
+	slot    int         // 0 alnum token, 1 random word, 2 number, 3 none
+	subjEnc int         // 0 raw, 1 B, 2 Q (non-ASCII subjects only)
 
 	display    string // sender display name, "" for none
+	nameSuffix string // with randomName, after the name drawn per message
+	randomName bool   // a display name drawn per message: a first name of the language and an initial
 	localShape int    // 0 letters, 1 letters+digits, 2 first.last, 3 letters+digits suffix
 	domain     string // sender domain, "" for a random one per message
 	toShape    int    // 0 bare, 1 <addr>, 2 "Name" <addr>
 
 	mailer     string // "" for none
+	personas   []int  // a botnet's mailers, one drawn per message; nil for one mailer
 	hops       int
 	hopFmt     int
 	dateFmt    string
-	zone       *time.Location
+	zone       *time.Location // nil for a botnet: each message in its bot's zone
 	msgidFmt   int
 	multipart  bool
 	boundFmt   int
@@ -141,20 +144,35 @@ func ip(r *rand.Rand) string {
 func newTemplate(r *rand.Rand, cfg GenConfig) *template {
 	t := &template{lang: &languages[r.IntN(len(languages))]}
 	l := t.lang
-	t.subjPre = pick(r, l.subject)
-	switch r.IntN(3) {
-	case 0:
-		t.subjPre += " " + pick(r, products)
-	case 1:
-		t.subjPost = pick(r, l.subject)
+	// A quarter of the campaigns rotate their subject among 3-6 phrases
+	// (the TREC 2007 pharmacy, loan and stock campaigns do).
+	frames := 1
+	if r.IntN(4) == 0 {
+		frames = 3 + r.IntN(4)
+	}
+	for range frames {
+		var f [2]string
+		f[0] = pick(r, l.subject)
+		switch r.IntN(3) {
+		case 0:
+			f[0] += " " + pick(r, products)
+		case 1:
+			f[1] = pick(r, l.subject)
+		}
+		t.frames = append(t.frames, f)
 	}
 	t.slot = r.IntN(4)
 	t.subjEnc = r.IntN(3)
 	if r.IntN(3) > 0 {
 		t.display = pick(r, l.names)
 		if r.IntN(2) == 0 {
-			t.display += " " + pick(r, []string{"Support", "Team", "Service", "Shop", "Pharmacy", "Bank"})
+			t.nameSuffix = " " + pick(r, []string{"Support", "Team", "Service", "Shop", "Pharmacy", "Bank"})
+			t.display += t.nameSuffix
 		}
+		// A third of those draw the name per message, as bots do (the
+		// TREC 2007 exact-Subject groups hold 60 distinct From values on
+		// average).
+		t.randomName = r.IntN(3) == 0
 	}
 	t.localShape = r.IntN(4)
 	if r.IntN(10) >= 3 {
@@ -167,8 +185,13 @@ func newTemplate(r *rand.Rand, cfg GenConfig) *template {
 	t.hops = 1 + r.IntN(3)
 	t.hopFmt = r.IntN(3)
 	t.dateFmt = pick(r, dateFormats)
-	z := pick(r, zones)
-	t.zone = time.FixedZone(zoneNames[z], z*3600)
+	if r.IntN(2) == 0 {
+		t.zone = zoneOf(pick(r, zones))
+	}
+	if t.zone == nil && r.IntN(3) == 0 {
+		// A third of the botnets fake one of 2-4 mailers per message.
+		t.personas = r.Perm(len(mailers))[:2+r.IntN(3)]
+	}
 	t.msgidFmt = r.IntN(3)
 	t.multipart = r.IntN(2) == 0
 	t.boundFmt = r.IntN(3)
@@ -184,6 +207,24 @@ func newTemplate(r *rand.Rand, cfg GenConfig) *template {
 	t.span = time.Duration(days) * 24 * time.Hour
 	t.start = cfg.Start.Add(time.Duration(r.IntN(cfg.Days-days+1)) * 24 * time.Hour)
 	return t
+}
+
+func zoneOf(h int) *time.Location { return time.FixedZone(zoneNames[h], h*3600) }
+
+// recipient returns a victim's local part: mostly letters, else letters
+// and digits, first.last or first_last (the TREC 2007 spams' To shapes
+// are about 60% letters, 35% letters and digits).
+func recipient(r *rand.Rand) string {
+	switch n := r.IntN(20); {
+	case n < 11:
+		return letters(r, 3, 10)
+	case n < 18:
+		return letters(r, 3, 8) + digits(r, 1+r.IntN(4))
+	case n < 19:
+		return letters(r, 3, 7) + "." + letters(r, 3, 9)
+	default:
+		return letters(r, 3, 7) + "_" + letters(r, 3, 9)
+	}
 }
 
 func (t *template) localPart(r *rand.Rand) string {
@@ -209,12 +250,16 @@ func (t *template) subject(r *rand.Rand) string {
 	case 2:
 		slot = digits(r, 3+r.IntN(4))
 	}
-	s := t.subjPre
+	f := t.frames[0]
+	if len(t.frames) > 1 {
+		f = pick(r, t.frames)
+	}
+	s := f[0]
 	if slot != "" {
 		s += " " + slot
 	}
-	if t.subjPost != "" {
-		s += " " + t.subjPost
+	if f[1] != "" {
+		s += " " + f[1]
 	}
 	if isASCII(s) {
 		return s
@@ -250,9 +295,13 @@ func (t *template) message(b *bytes.Buffer, r *rand.Rand, at time.Time) {
 		fromDomain = randDomain(r)
 	}
 	from := t.localPart(r) + "@" + fromDomain
-	rcptLocal := letters(r, 3, 10)
+	rcptLocal := recipient(r)
 	rcpt := rcptLocal + "@" + pick(r, sensorDomains)
-	local := at.In(t.zone)
+	zone := t.zone
+	if zone == nil {
+		zone = zoneOf(pick(r, zones))
+	}
+	local := at.In(zone)
 
 	fmt.Fprintf(b, "From %s %s\n", from, at.UTC().Format("Mon Jan _2 15:04:05 2006"))
 	// Received, newest first; each hop a little after the previous one.
@@ -272,9 +321,13 @@ func (t *template) message(b *bytes.Buffer, r *rand.Rand, at time.Time) {
 		}
 		host = letters(r, 4, 8) + "." + randDomain(r)
 	}
+	display := t.display
+	if t.randomName { // a first name and an initial: 208 names per language
+		display = pick(r, t.lang.names) + " " + string(rune('A'+r.IntN(26))) + "." + t.nameSuffix
+	}
 	switch {
-	case t.display != "":
-		fmt.Fprintf(b, "From: \"%s\" <%s>\n", mime.BEncoding.Encode("utf-8", t.display), from)
+	case display != "":
+		fmt.Fprintf(b, "From: \"%s\" <%s>\n", mime.BEncoding.Encode("utf-8", display), from)
 	default:
 		fmt.Fprintf(b, "From: %s\n", from)
 	}
@@ -296,7 +349,9 @@ func (t *template) message(b *bytes.Buffer, r *rand.Rand, at time.Time) {
 	default:
 		fmt.Fprintf(b, "Message-ID: <000%s01c%s$%s$%s@%s>\n", hexs(r, 5), hexs(r, 5), hexs(r, 8), hexs(r, 8), letters(r, 4, 10))
 	}
-	if t.mailer != "" {
+	if t.personas != nil {
+		fmt.Fprintf(b, "X-Mailer: %s\n", mailers[pick(r, t.personas)])
+	} else if t.mailer != "" {
 		fmt.Fprintf(b, "X-Mailer: %s\n", t.mailer)
 	}
 	b.WriteString("MIME-Version: 1.0\n")

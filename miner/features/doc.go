@@ -59,33 +59,49 @@
 //     under a two-letter ccTLD with a short second level ("foo.com.br").
 //     Random local parts and host names vary per message; the format and
 //     the sending domain do not. Without an '@': "!" + masked value.
-//   - To: "<count bucket>;<name shape>|<local shape>@*". The recipients
-//     differ by design inside a campaign, so only the count (1, 2-3, 4-7,
-//     8+) and the form of the first one stay: its display name, which is
-//     the recipient's (often its own local part), reduced to its shape
-//     like a local part ("John Smith" → "aa"), and no domain at all. A
-//     recipient's domain is the victim's: kept, even as a TLD, it takes a
-//     few frequent values that vary inside every campaign, so it sits high
-//     in the tree and splits campaigns (on the planted stream of
-//     miner/eval, B-cubed F1 0.53 with the TLD, 0.86 without).
+//   - To: "<count bucket>;<form>". The recipients differ by design inside
+//     a campaign, so only their number (1, 2-3, 4-7, 8+) and how the first
+//     one is written stay: "addr" (bare), "<addr>", "name <addr>",
+//     "\"name\" <addr>", "addr (name)"; a value without '@' is
+//     "0;!<masked value>" ("0;!undisclosed-recipients:;"), an empty one
+//     "(empty)". Neither the
+//     recipient's domain nor the shape of its local part or display name
+//     is kept: they are the victim's. On the planted stream of miner/eval
+//     the recipient's TLD, a few frequent values varying inside every
+//     campaign, gave B-cubed F1 0.53 instead of 0.86; and in the TREC 2007
+//     spams, 59 exact-Subject groups of 30+ messages (taken as campaigns)
+//     split about 60/40 between letter and letter-digit local parts ("a"
+//     and "x" shapes): the mean share of a group's most common To value
+//     was 0.70 with the local-part shape, 0.98 without.
 //   - X-Mail-From: the envelope sender (Envelope.MailFrom; else the
 //     X-Mail-From header; else Return-Path) as "<local shape>@<domain>",
 //     "<>" for the null sender.
-//   - Received: "<hops>|<shape of the oldest hop>". The oldest hop (the
-//     last field in header order) is the one the spamware writes or the
-//     first relay adds. Its words before ';' (the date) are kept only
-//     when they are keywords (from, by, via, with, id, for) or the
-//     protocol after "with"; any other word becomes ip, host (dotted),
-//     addr (with '@') or w; brackets stay: "from ip ([ip]) by host (host)
-//     with smtp id w". IPs, ids, host names and dates vary per hop.
-//   - Date: the format shape and the zone, not the instant: day and month
-//     names → Www and Mmm, 1-2 digits → 9, longer runs → 9999, numeric
-//     zones and zone names kept: "Www, 9 Mmm 9999 9:9:9 +0300". The zone
-//     and the format tell the sending software and machine.
+//   - Received: the shape of the oldest hop (the last field in header
+//     order), the one the spamware writes or the first relay adds. Its
+//     words before ';' (the date) are kept only when they are keywords
+//     (from, by, via, with, id, for) or the protocol after "with"; any
+//     other word becomes ip, host (dotted), addr (with '@') or w; brackets
+//     stay. Three things that vary per message or per bot are dropped: the
+//     number of hops (in a corpus, the receiving site's relays), the
+//     client's HELO name after "from" ("helo": a bot names itself) and the
+//     comment after it, the receiver's view of the client (reverse DNS
+//     name, "may be forged"), which becomes "([ip])" when it holds an
+//     address literal, else "()": "from helo ([ip]) by host (host) with
+//     smtp id w for <addr>". In the TREC Subject groups the mean share of
+//     the most common Received value rose from 0.39 (with hops, HELO and
+//     comment) to 0.88.
+//   - Date: the format shape, not the instant nor the zone: day and month
+//     names → Www and Mmm, 1-2 digits → 9, longer runs → 9999, a numeric
+//     zone → +9999, any other word (a zone name) → Zzz: "Www, 9 Mmm 9999
+//     9:9:9 +9999 (Zzz)". The format tells the sending software; the zone
+//     is the sending host's, and a botnet's bots sit in many zones (the
+//     TREC groups: 8 zones on average, the most common value's share 0.55
+//     with zones, 0.97 without).
 //   - Content-Type: lower-cased "type/subtype", then ";charset=<cs>" and
 //     ";boundary=<masked boundary>" when present; other parameters
 //     dropped. The boundary's random part is masked, its generator's
-//     constant frame stays: "----=_nextpart_*".
+//     constant frame stays: "----=_nextpart_*". In a boundary a run of 4 or
+//     more hex digits is random even when it holds only letters ("DFAF").
 //   - Content-Transfer-Encoding: the first token, lower-cased.
 //   - Mime-Version: verbatim, whitespace collapsed ("1.0" or a mailer's
 //     constant comment); "(empty)" for an empty value.
@@ -114,5 +130,17 @@
 // (koi8-r, windows-1251, gb2312, big5, shift_jis, iso-2022-jp, euc-kr, …)
 // takes the charset's language. Latin-script text is scored by stopword
 // hits for en, pt, es, de, fr, it; the best wins with at least 3 hits and
-// a 25% lead over the second, else "und".
+// a 25% lead over the second, else "und". A word is a run of letters
+// between non-alphanumeric bytes: runs joined to digits ("a8de7x") and
+// URLs (from "http" or "www." to the next space) are skipped, since their
+// random letters hit short stopwords ("de", "la", "os") and made one
+// campaign's messages flip between a language and "und".
+//
+// # Closed features
+//
+// Content-Transfer-Encoding, Mime-Version, Date, To and Language have
+// normal forms with a handful of values shared by all kinds of spam
+// (Type.Closed). They describe a format, never one campaign: the miner's
+// specificity rule (miner/fptree, "Added rules") does not let them make a
+// campaign's defining set specific.
 package features

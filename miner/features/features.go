@@ -42,6 +42,19 @@ func (t Type) String() string {
 	return "Type(" + itoa(int(t)) + ")"
 }
 
+// Closed reports whether the feature's normal form has a small closed set
+// of values that all kinds of spam share: Content-Transfer-Encoding (a
+// token), Mime-Version ("1.0"), Date (a format shape), To (a form) and
+// Language (a code). Such a value describes a format, never one campaign;
+// the miner's specificity rule does not count them (miner/fptree).
+func (t Type) Closed() bool {
+	switch t {
+	case ContentTransferEncoding, MimeVersion, Date, To, Language:
+		return true
+	}
+	return false
+}
+
 // Feature is one <Type, Value> pair, a node label of the FP-tree.
 type Feature struct {
 	Type  Type
@@ -50,6 +63,10 @@ type Feature struct {
 
 // Missing is the Value of a header feature whose header the message lacks.
 const Missing = "(none)"
+
+// Empty is the Value of a header feature whose header is present but holds
+// nothing the feature reads (e.g. "Reply-To: " or "Content-Transfer-Encoding: ;").
+const Empty = "(empty)"
 
 // MaxValue bounds the bytes of one Value.
 const MaxValue = 160

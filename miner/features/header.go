@@ -1,5 +1,7 @@
 package features
 
+import "bytes"
+
 // Header fields Extract looks at.
 const (
 	hFrom = iota
@@ -54,9 +56,9 @@ func (h *header) scan(msg []byte) int {
 	i := 0
 	for i < len(msg) {
 		// One line: msg[i:eol], next line at nl.
-		eol := i
-		for eol < len(msg) && msg[eol] != '\n' {
-			eol++
+		eol := len(msg)
+		if k := bytes.IndexByte(msg[i:], '\n'); k >= 0 {
+			eol = i + k
 		}
 		nl := eol
 		if nl < len(msg) {

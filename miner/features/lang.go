@@ -55,6 +55,50 @@ var stopwords = map[string]uint8{
 	"molto": lIT, "tutti": lIT, "suo": lIT, "sua": lIT | lPT, "loro": lIT,
 }
 
+// swTable holds stopwords in an open-addressing table (a quarter full),
+// faster than the map for the short words it is asked about. Built once;
+// read only.
+var swTable = func() (t [swSlots]struct {
+	w string
+	m uint8
+}) {
+	for w, m := range stopwords {
+		i := swHash([]byte(w))
+		for t[i].w != "" {
+			i = (i + 1) & uint32(len(t)-1)
+		}
+		t[i].w, t[i].m = w, m
+	}
+	return t
+}()
+
+const swSlots = 1024
+
+// maxStopword is the longest stopword, in bytes ("também", "también").
+const maxStopword = 8
+
+func swHash(w []byte) uint32 {
+	n := len(w)
+	h := uint32(n)*0x9e3779b1 ^ uint32(w[0])*0x85ebca6b ^ uint32(w[n-1])*0xc2b2ae35 ^ uint32(w[n/2])*0x27d4eb2f
+	return (h ^ h>>15) & (swSlots - 1)
+}
+
+// stopword returns the languages of w when it is a stopword.
+func stopword(w []byte) (uint8, bool) {
+	if len(w) == 0 || len(w) > maxStopword {
+		return 0, false
+	}
+	for i := swHash(w); ; i = (i + 1) & (swSlots - 1) {
+		e := &swTable[i]
+		if e.w == "" {
+			return 0, false
+		}
+		if e.w == string(w) {
+			return e.m, true
+		}
+	}
+}
+
 // identify returns the language of text, a BCP 47 primary subtag, or
 // "und". Non-Latin scripts are told by their code points in UTF-8 (kana:
 // ja, Hangul: ko, Han without kana: zh, Cyrillic: ru) or, in a legacy
@@ -70,7 +114,7 @@ func identify(text, charset []byte) string {
 	wn, wide := 0, false
 	flush := func() {
 		if wn > 0 && !wide {
-			if m, ok := stopwords[string(word[:wn])]; ok {
+			if m, ok := stopword(word[:wn]); ok {
 				for i := range numLatin {
 					if m&(1<<i) != 0 {
 						scores[i]++
@@ -82,7 +126,21 @@ func identify(text, charset []byte) string {
 	}
 	for i := 0; i < len(text); {
 		c := text[i]
+		if c == 'h' && hasPrefixFold(text[i:], "http") || c == 'w' && hasPrefixFold(text[i:], "www.") {
+			// A URL's letters are no words: its random path would score
+			// stopwords ("…/a8de7x" holds "de").
+			flush()
+			for i < len(text) && !isSpace(text[i]) && text[i] != '"' && text[i] != '<' && text[i] != '>' {
+				i++
+			}
+			continue
+		}
 		if c < 0x80 {
+			if isDigit(c) {
+				wide = true // a word with digits is a token, not a stopword
+				i++
+				continue
+			}
 			if isAlpha(c) {
 				letters++
 				if wn < len(word) {
@@ -160,6 +218,10 @@ func identify(text, charset []byte) string {
 		return latinCodes[best]
 	}
 	return "und"
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && equalFold(b[:len(prefix)], prefix)
 }
 
 // charsetScript maps a legacy charset to the language it implies.

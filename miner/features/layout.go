@@ -1,6 +1,9 @@
 package features
 
-import "encoding/base64"
+import (
+	"bytes"
+	"encoding/base64"
+)
 
 // Bounds of the body walk.
 const (
@@ -133,24 +136,34 @@ func appendPart(dst, ctype, cte, body []byte, depth int, lt *langText, scratch *
 // epilogue are skipped; a missing close delimiter ends the last part at
 // the end of the body.
 func forEachPart(body, boundary []byte, fn func([]byte)) {
-	start := -1
-	for i := 0; i < len(body); {
-		eol := i
-		for eol < len(body) && body[eol] != '\n' {
-			eol++
+	if bytes.IndexByte(boundary, '\n') >= 0 {
+		return // a delimiter is one line
+	}
+	var stack [80]byte
+	delim := append(append(stack[:0], '-', '-'), boundary...)
+	start := -1 // the current part's first byte
+	for pos := 0; pos < len(body); {
+		k := bytes.Index(body[pos:], delim)
+		if k < 0 {
+			break
 		}
-		line := body[i:eol]
-		if len(line) >= 2+len(boundary) && line[0] == '-' && line[1] == '-' && string(line[2:2+len(boundary)]) == string(boundary) {
-			rest := line[2+len(boundary):]
-			if start >= 0 {
-				fn(body[start:i])
-			}
-			if len(rest) >= 2 && rest[0] == '-' && rest[1] == '-' {
-				return
-			}
-			start = min(eol+1, len(body))
+		i := pos + k
+		if i > 0 && body[i-1] != '\n' { // not at a line start
+			pos = i + 1
+			continue
 		}
-		i = eol + 1
+		eol := len(body)
+		if e := bytes.IndexByte(body[i:], '\n'); e >= 0 {
+			eol = i + e
+		}
+		if start >= 0 {
+			fn(body[start:i])
+		}
+		if rest := body[i+len(delim) : eol]; len(rest) >= 2 && rest[0] == '-' && rest[1] == '-' {
+			return
+		}
+		start = min(eol+1, len(body))
+		pos = start
 	}
 	if start >= 0 {
 		fn(body[start:])
@@ -240,7 +253,13 @@ func lineBucket(n int) string {
 func htmlCounts(b []byte) (links, imgs int, form, script bool) {
 	for i := 0; i+2 < len(b); i++ {
 		if b[i] != '<' {
-			continue
+			k := bytes.IndexByte(b[i:], '<')
+			if k < 0 {
+				break
+			}
+			if i += k; i+2 >= len(b) {
+				break
+			}
 		}
 		r := b[i+1:]
 		switch r[0] | 0x20 {

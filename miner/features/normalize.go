@@ -28,13 +28,19 @@ func isVowel(c byte) bool {
 }
 
 // classify reports the placeholder for an ASCII alphanumeric run, or 0
-// when the run is kept (lower-cased).
-func classify(w []byte) byte {
-	digits, letters := 0, 0
+// when the run is kept (lower-cased). With hex, any run of 4 or more hex
+// digits is random too (a MIME boundary's "DFAF" is as random as its
+// "01C7").
+func classify(w []byte, hex bool) byte {
+	digits, letters, hexLetters := 0, 0, 0
 	for _, c := range w {
-		if isDigit(c) {
+		switch {
+		case isDigit(c):
 			digits++
-		} else {
+		case 'a' <= c|0x20 && c|0x20 <= 'f':
+			hexLetters++
+			letters++
+		default:
 			letters++
 		}
 	}
@@ -44,6 +50,8 @@ func classify(w []byte) byte {
 	case digits > 0:
 		return phRandom
 	case len(w) >= 25:
+		return phRandom
+	case hex && hexLetters == len(w) && len(w) >= 4:
 		return phRandom
 	}
 	// Letters only: random when it has a long consonant run, or its case
@@ -73,7 +81,10 @@ func classify(w []byte) byte {
 // alphanumeric run that classify flags becomes '#' or '*', and
 // placeholders joined only by punctuation ("12.99", "a8f-k2x") merge into
 // one. Other bytes, 8-bit ones included, are kept as they are.
-func appendMasked(dst, src []byte) []byte {
+func appendMasked(dst, src []byte) []byte { return mask(dst, src, false) }
+
+// mask is appendMasked; hex is classify's.
+func mask(dst, src []byte, hex bool) []byte {
 	start := len(dst)
 	lastPH := -1 // offset of the last placeholder while only punctuation follows it
 	space := false
@@ -93,7 +104,7 @@ func appendMasked(dst, src []byte) []byte {
 				dst = append(dst, ' ')
 			}
 			space = false
-			if ph := classify(src[i:j]); ph != 0 {
+			if ph := classify(src[i:j], hex); ph != 0 {
 				if lastPH >= 0 {
 					if dst[lastPH] == phRandom {
 						ph = phRandom
@@ -150,7 +161,7 @@ func appendToken(dst, v []byte) []byte {
 		dst = append(dst, lower(v[i]))
 	}
 	if v != nil && len(dst) == 0 {
-		dst = append(dst, "(empty)"...)
+		dst = append(dst, Empty...)
 	}
 	return dst
 }
@@ -273,14 +284,16 @@ func appendContentType(dst, v []byte) []byte {
 	}
 	if b := param(params, "boundary"); b != nil {
 		dst = append(dst, ";boundary="...)
-		dst = appendMasked(dst, b)
+		dst = mask(dst, b, true)
 	}
 	return dst
 }
 
 // appendDate appends the shape of a Date value: day and month names
 // become "Www" and "Mmm", runs of one or two digits "9", longer runs
-// "9999", a numeric zone ("+0300") and zone names ("EDT") stay.
+// "9999", a numeric zone ("+0300", "-0500") "+9999" and any other word
+// (a zone name, "EDT", "GMT") "Zzz". The zone is the sending host's, and
+// the bots of one campaign sit in many zones.
 func appendDate(dst, v []byte) []byte {
 	v = trimSpace(v)
 	space := false
@@ -298,7 +311,7 @@ func appendDate(dst, v []byte) []byte {
 		space = false
 		switch {
 		case (c == '+' || c == '-') && i+4 < len(v) && isDigit(v[i+1]) && isDigit(v[i+2]) && isDigit(v[i+3]) && isDigit(v[i+4]) && (i+5 == len(v) || !isDigit(v[i+5])):
-			dst = append(dst, v[i:i+5]...)
+			dst = append(dst, "+9999"...)
 			i += 5
 		case isDigit(c):
 			j := i
@@ -322,7 +335,7 @@ func appendDate(dst, v []byte) []byte {
 			case isName(w, "january february march april may june july august september october november december"):
 				dst = append(dst, "Mmm"...)
 			default:
-				dst = append(dst, w[:min(len(w), 8)]...)
+				dst = append(dst, "Zzz"...)
 			}
 			i = j
 		default:
@@ -361,7 +374,6 @@ func isName(w []byte, names string) bool {
 // Forms of an address.
 const (
 	addrFull = iota // display name, local-part shape, registrable domain
-	addrTo          // display name, local-part shape, top-level domain only
 	addrPath        // local-part shape, registrable domain (envelope)
 )
 
@@ -398,7 +410,7 @@ func appendAddress(dst, v []byte, form int) []byte {
 	at := lastIndexByte(addr, '@')
 	if at < 0 {
 		if len(addr) == 0 && len(name) == 0 {
-			return append(dst, "(empty)"...)
+			return append(dst, Empty...)
 		}
 		dst = append(dst, '!')
 		return appendMasked(dst, v)
@@ -412,18 +424,12 @@ func appendAddress(dst, v []byte, form int) []byte {
 			var tmp [256]byte
 			name = decodeWords(tmp[:0], name)
 		}
-		if form == addrTo {
-			// A recipient's name is the recipient's, not the campaign's
-			// (often its own local part): only its shape stays.
-			dst = appendLocalShape(dst, name)
-		} else {
-			dst = appendMasked(dst, name)
-		}
+		dst = appendMasked(dst, name)
 		dst = append(dst, '|')
 	}
 	dst = appendLocalShape(dst, addr[:at])
 	dst = append(dst, '@')
-	return appendDomain(dst, addr[at+1:], form == addrTo)
+	return appendDomain(dst, addr[at+1:])
 }
 
 // appendLocalShape appends the shape of a local part: each ASCII
@@ -463,10 +469,8 @@ func appendLocalShape(dst, l []byte) []byte {
 
 // appendDomain appends the registrable part of a domain, lower-cased: its
 // last two labels, or three under a two-letter country code whose second
-// level is short ("co.uk", "com.br"). With tldOnly, only "*" (the name is
-// kept for the form it marks: a recipient's). An
-// address literal becomes "[ip]".
-func appendDomain(dst, d []byte, tldOnly bool) []byte {
+// level is short ("co.uk", "com.br"). An address literal becomes "[ip]".
+func appendDomain(dst, d []byte) []byte {
 	d = trimSpace(d)
 	for len(d) > 0 && (d[len(d)-1] == '.' || d[len(d)-1] == '>') {
 		d = d[:len(d)-1]
@@ -478,9 +482,6 @@ func appendDomain(dst, d []byte, tldOnly bool) []byte {
 	l1 := lastIndexByte(d, '.')
 	if l1 < 0 {
 		return appendLower(dst, d, 64)
-	}
-	if tldOnly { // a recipient's domain: the victim's, not the campaign's
-		return append(dst, '*')
 	}
 	l2 := lastIndexByte(d[:l1], '.')
 	from := l2 + 1
@@ -503,7 +504,11 @@ func appendLower(dst, s []byte, max int) []byte {
 }
 
 // appendAddressList appends To's form: the number of addresses, bucketed
-// (1, 2-3, 4-7, 8+), then the first address in addrTo form.
+// (1, 2-3, 4-7, 8+), ';', then how the first one is written, never what it
+// says (the recipient is the victim, not the campaign): "addr" for a bare
+// addr-spec, "<addr>" in angle brackets, "name <addr>" or `"name" <addr>`
+// with a display name, "addr (name)" with a trailing comment; a value
+// without '@' is "!" and the masked value ("!undisclosed-recipients:;").
 func appendAddressList(dst, v []byte) []byte {
 	if v == nil {
 		return dst
@@ -522,9 +527,41 @@ func appendAddressList(dst, v []byte) []byte {
 			n++
 		}
 	}
+	v = trimSpace(v)
+	if n == 0 {
+		if len(v) == 0 {
+			return append(dst, Empty...)
+		}
+		dst = append(dst, "0;!"...)
+		return appendMasked(dst, v)
+	}
 	dst = append(dst, bucket(n)...)
 	dst = append(dst, ';')
-	return appendAddress(dst, v, addrTo)
+	first := v
+	if lt := indexByte(v, '<'); lt >= 0 {
+		// The first address ends at its '>'; a display name comes before '<'.
+		if c := indexByte(v[:lt], ','); c >= 0 && indexByte(v[:c], '@') >= 0 {
+			first = v[:c] // a bare addr-spec before a later <addr>
+		}
+	} else if c := indexByte(v, ','); c >= 0 {
+		first = v[:c]
+	}
+	first = trimSpace(first)
+	lt := indexByte(first, '<')
+	switch {
+	case lt < 0 && indexByte(first, '(') >= 0:
+		return append(dst, "addr (name)"...)
+	case lt < 0:
+		return append(dst, "addr"...)
+	}
+	name := trimSpace(first[:lt])
+	switch {
+	case len(name) == 0:
+		return append(dst, "<addr>"...)
+	case name[0] == '"':
+		return append(dst, "\"name\" <addr>"...)
+	}
+	return append(dst, "name <addr>"...)
 }
 
 // appendMailFrom appends the envelope sender's form: the null sender
@@ -552,24 +589,27 @@ func bucket(n int) string {
 	return "8+"
 }
 
-// appendReceived appends the hop count (9 and more as "9+") and the shape
-// of the oldest Received field (the last in header order): words before
-// the ';' that starts its date, keywords (from, by, via, with, id, for)
-// kept, the protocol after "with" kept, every other word reduced to its
-// class: "ip" for an IPv4 or IPv6 address, "host" for a dotted name,
-// "addr" for one with '@', "w" otherwise; brackets and parentheses kept.
+// appendReceived appends the shape of the oldest Received field (the last
+// in header order), n being the number of Received fields (0: none). Words
+// before the ';' that starts its date are kept when they are keywords
+// (from, by, via, with, id, for) or the protocol after "with"; any other
+// word becomes its class: "ip" for an IPv4 or IPv6 address, "host" for a
+// dotted name, "addr" for one with '@', "w" otherwise; brackets and
+// parentheses stay. The client's HELO name after "from" becomes "helo": a
+// bot names itself (its own host name, a bare word, an address literal),
+// not its campaign. The comment after the HELO name, which
+// is the receiving host's view of the client (its reverse DNS name, "may
+// be forged"), becomes "([ip])" when it holds an address literal, else
+// "()". The number of hops is not kept: in a corpus it counts the
+// receiving site's relays, and in both it varies inside a campaign.
 func appendReceived(dst []byte, n int, v []byte) []byte {
 	if n == 0 {
 		return dst
 	}
-	if n > 9 {
-		dst = append(dst, "9+"...)
-	} else {
-		dst = append(dst, byte('0'+n))
-	}
-	dst = append(dst, '|')
 	start := len(dst)
 	afterWith := false
+	inFrom, helo := false, false // in the from clause; its HELO word seen
+	depth, commentIP := 0, false // parentheses open in a from-clause comment
 	for i := 0; i < len(v) && v[i] != ';' && len(dst)-start < MaxValue; {
 		if isSpace(v[i]) {
 			i++
@@ -581,8 +621,48 @@ func appendReceived(dst []byte, n int, v []byte) []byte {
 		}
 		w := v[i:j]
 		i = j
+		if inFrom && helo && (depth > 0 || w[0] == '(') {
+			// Inside the comment after the HELO name: only note an address literal.
+			for _, c := range w {
+				switch c {
+				case '(':
+					depth++
+				case ')':
+					depth--
+				}
+			}
+			if lb := indexByte(w, '['); lb >= 0 {
+				core := w[lb+1:]
+				if rb := indexByte(core, ']'); rb >= 0 {
+					core = core[:rb]
+				}
+				if len(core) > 5 && equalFold(core[:5], "ipv6:") {
+					core = core[5:]
+				}
+				commentIP = commentIP || wordClass(core) == "ip"
+			}
+			if depth <= 0 {
+				depth = 0
+				if len(dst) > start {
+					dst = append(dst, ' ')
+				}
+				if commentIP {
+					dst = append(dst, "([ip])"...)
+				} else {
+					dst = append(dst, "()"...)
+				}
+				commentIP = false
+				inFrom = false
+			}
+			continue
+		}
 		if len(dst) > start {
 			dst = append(dst, ' ')
+		}
+		if inFrom && !helo && !isKeyword(w) && w[0] != '(' {
+			dst = append(dst, "helo"...) // "[1.2.3.4]" included
+			helo = true
+			continue
 		}
 		k := 0
 		for k < len(w) && (w[k] == '(' || w[k] == '[' || w[k] == '<') {
@@ -598,6 +678,8 @@ func appendReceived(dst []byte, n int, v []byte) []byte {
 		case isKeyword(core):
 			dst = appendLower(dst, core, 8)
 			afterWith = equalFold(core, "with")
+			inFrom = k == 0 && equalFold(core, "from")
+			helo = false
 		case afterWith:
 			dst = appendMasked(dst, core)
 			afterWith = false
@@ -605,6 +687,9 @@ func appendReceived(dst []byte, n int, v []byte) []byte {
 			dst = append(dst, wordClass(core)...)
 		}
 		dst = append(dst, w[e:]...)
+	}
+	if len(dst) == start {
+		dst = append(dst, Empty...)
 	}
 	return dst
 }

@@ -331,6 +331,10 @@ func TestPlantedCampaignsRecovered(t *testing.T) {
 			if !reflect.DeepEqual(full, pruned) {
 				t.Errorf("pruning at fc changed the cut")
 			}
+			// Each planted campaign holds its own items: all specific.
+			if spec := build(msgs, fc).CutRules(fc, Rules{Specific: DefaultSpecific}); !reflect.DeepEqual(full, spec) {
+				t.Errorf("the specificity rule dropped a planted campaign")
+			}
 			got := make(map[string]int)
 			for _, c := range full {
 				got[fmt.Sprint(c.Items)] = c.Size
@@ -429,5 +433,153 @@ func TestInterner(t *testing.T) {
 	}
 	if typ, v, _ := other.Pair(got[0]); typ != 2 || v != "1" {
 		t.Errorf("Reintern: (%d, %q)", typ, v)
+	}
+}
+
+func TestCutRules(t *testing.T) {
+	// An item's feature type is its hundreds; items from 900 up are weak
+	// (a missing header's value). Every message also gets a unique item.
+	typ := func(it Item) uint8 { return uint8(it / 100) }
+	weak := func(it Item) bool { return it >= 900 && it < 1000 }
+	rules := Rules{Specific: DefaultSpecific, Weak: weak, Type: typ}
+	type group struct {
+		n     int
+		items []Item
+	}
+	type want struct {
+		items, variants []Item
+		size            int
+	}
+	tests := []struct {
+		name         string
+		groups       []group
+		paper, rules []want
+	}{
+		{
+			// 201 then a subject from a short list: the paper cuts each
+			// large subject apart and drops the rare one; the variant rule
+			// cuts at 201, its sub-tree the campaign.
+			name: "variants of one type",
+			groups: []group{
+				{4, []Item{101, 201, 301}}, {4, []Item{101, 201, 302}}, {4, []Item{101, 201, 303}},
+				{2, []Item{101, 201, 304}}, {6, []Item{101, 402}},
+			},
+			paper: []want{{[]Item{101, 201, 301}, nil, 4}, {[]Item{101, 201, 302}, nil, 4}, {[]Item{101, 201, 303}, nil, 4}, {[]Item{101, 402}, nil, 6}},
+			rules: []want{{[]Item{101, 201}, []Item{301, 302, 303}, 14}, {[]Item{101, 402}, nil, 6}},
+		},
+		{
+			name: "children of two types are campaigns",
+			groups: []group{
+				{4, []Item{101, 201, 301}}, {4, []Item{101, 201, 302}}, {4, []Item{101, 201, 401}},
+			},
+			paper: []want{{[]Item{101, 201, 301}, nil, 4}, {[]Item{101, 201, 302}, nil, 4}, {[]Item{101, 201, 401}, nil, 4}},
+			rules: []want{{[]Item{101, 201, 301}, nil, 4}, {[]Item{101, 201, 302}, nil, 4}, {[]Item{101, 201, 401}, nil, 4}},
+		},
+		{
+			// 301 goes on to 501 with all its messages: a chain, so 201's
+			// children are not all variants.
+			name: "a child with a child of its own",
+			groups: []group{
+				{4, []Item{101, 201, 301, 501}}, {4, []Item{101, 201, 302}}, {4, []Item{101, 201, 303}},
+			},
+			paper: []want{{[]Item{101, 201, 301, 501}, nil, 4}, {[]Item{101, 201, 302}, nil, 4}, {[]Item{101, 201, 303}, nil, 4}},
+			rules: []want{{[]Item{101, 201, 301, 501}, nil, 4}, {[]Item{101, 201, 302}, nil, 4}, {[]Item{101, 201, 303}, nil, 4}},
+		},
+		{
+			// Names (2xx) and subjects (3xx) both vary: each large name
+			// varies its subjects, and the names vary under 101.
+			name: "nested variants",
+			groups: []group{
+				{4, []Item{101, 201, 301}}, {4, []Item{101, 201, 302}},
+				{4, []Item{101, 202, 301}}, {4, []Item{101, 202, 302}},
+			},
+			paper: []want{{[]Item{101, 201, 301}, nil, 4}, {[]Item{101, 201, 302}, nil, 4}, {[]Item{101, 202, 301}, nil, 4}, {[]Item{101, 202, 302}, nil, 4}},
+			rules: []want{{[]Item{101}, []Item{201, 202, 301, 302}, 16}},
+		},
+		{
+			// One subject reaches fc, the others do not: 201 (specific) is
+			// the campaign when that subject holds less than half of it.
+			name: "one large variant of many",
+			groups: []group{
+				{4, []Item{101, 201, 301}}, {2, []Item{101, 201, 302}}, {2, []Item{101, 201, 303}}, {1, []Item{101, 201, 304}},
+			},
+			paper: []want{{[]Item{101, 201, 301}, nil, 4}},
+			rules: []want{{[]Item{101, 201}, []Item{301}, 9}},
+		},
+		{
+			name: "one large child holding most is a chain",
+			groups: []group{
+				{6, []Item{101, 201, 301}}, {2, []Item{101, 201, 302}},
+			},
+			paper: []want{{[]Item{101, 201, 301}, nil, 6}},
+			rules: []want{{[]Item{101, 201, 301}, nil, 6}},
+		},
+		{
+			// 399 is weak; 1 is common: a campaign defined by them alone
+			// holds 4 of 1's 20 messages and is not specific.
+			name: "specificity",
+			groups: []group{
+				{10, []Item{1, 250}}, {4, []Item{1, 999}}, {6, []Item{1}},
+			},
+			paper: []want{{[]Item{1, 250}, nil, 10}, {[]Item{1, 999}, nil, 4}},
+			rules: []want{{[]Item{1, 250}, nil, 10}},
+		},
+		{
+			// The path {0, 1} is not specific (1 is mostly elsewhere) but
+			// its variants are: the variant campaign stands.
+			name: "variants make a campaign specific",
+			groups: []group{
+				{4, []Item{0, 1, 301}}, {4, []Item{0, 1, 302}}, {12, []Item{0, 701}}, {10, []Item{1, 601}},
+			},
+			paper: []want{{[]Item{0, 1, 301}, nil, 4}, {[]Item{0, 1, 302}, nil, 4}, {[]Item{0, 701}, nil, 12}, {[]Item{1, 601}, nil, 10}},
+			rules: []want{{[]Item{0, 1}, []Item{301, 302}, 8}, {[]Item{0, 701}, nil, 12}, {[]Item{1, 601}, nil, 10}},
+		},
+		{
+			// The same with the variants weak: the variant campaign is not
+			// specific and gives way to its children, not specific either.
+			name: "variants that are not specific",
+			groups: []group{
+				{4, []Item{0, 1, 998}}, {4, []Item{0, 1, 997}}, {12, []Item{0, 701}}, {10, []Item{1, 601}},
+			},
+			paper: []want{{[]Item{0, 1, 997}, nil, 4}, {[]Item{0, 1, 998}, nil, 4}, {[]Item{0, 701}, nil, 12}, {[]Item{1, 601}, nil, 10}},
+			rules: []want{{[]Item{0, 701}, nil, 12}, {[]Item{1, 601}, nil, 10}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := Item(10000)
+			var msgs [][]Item
+			for _, g := range tt.groups {
+				msgs = append(msgs, rep(g.n, &u, g.items...)...)
+			}
+			for _, c := range []struct {
+				name  string
+				rules Rules
+				want  []want
+			}{{"paper", Rules{}, tt.paper}, {"rules", rules, tt.rules}} {
+				for _, ms := range []int{1, 3} {
+					camps := build(msgs, ms).CutRules(3, c.rules)
+					checkInvariants(t, msgs, camps)
+					var got []want
+					for _, cp := range camps {
+						got = append(got, want{cp.Items, cp.Variants, cp.Size})
+						if c.name == "paper" && cp.Variants != nil {
+							t.Errorf("paper cut with variants %v", cp.Variants)
+						}
+					}
+					norm := func(ws []want) []string {
+						var s []string
+						for _, w := range ws {
+							s = append(s, fmt.Sprint(w.items, w.variants, w.size))
+						}
+						slices.Sort(s)
+						return s
+					}
+					if !slices.Equal(norm(got), norm(c.want)) {
+						t.Errorf("%s, minSupport %d: got %v, want %v", c.name, ms, norm(got), norm(c.want))
+					}
+				}
+			}
+		})
 	}
 }

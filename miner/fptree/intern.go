@@ -96,6 +96,15 @@ func (in *Interner) Lookup(typ uint8, value string) (Item, bool) {
 	}
 }
 
+// Type returns the feature type of it, or 0 when it was not handed out by
+// this Interner.
+func (in *Interner) Type(it Item) uint8 {
+	if int(it) >= len(in.offs) {
+		return 0
+	}
+	return in.arena[in.offs[it]]
+}
+
 // Pair returns the feature type and value of it. ok is false when it was not
 // handed out by this Interner.
 func (in *Interner) Pair(it Item) (typ uint8, value string, ok bool) {

@@ -16,14 +16,19 @@ type Part struct {
 // items (section 2.3 of the paper).
 type Merged struct {
 	Items []Item // the defining set, sorted by id
-	Size  int    // sum of the parts' sizes
-	Parts []Part // in window, then campaign order
+	// Variants is the union of the parts' Variants, sorted by id: values
+	// that vary inside the campaign (the variant rule).
+	Variants []Item
+	Size     int    // sum of the parts' sizes
+	Parts    []Part // in window, then campaign order
 }
 
 // Merge groups the campaigns of all windows whose item sets are equal,
-// whatever the order of their Items. Items must come from one Interner (see
-// Reintern). Merged campaigns come in order of first appearance (window, then
-// campaign index). The input is not modified.
+// whatever the order of their Items and whatever their Variants (a
+// campaign's varying values may reach f_c on one day and not on another).
+// Items must come from one Interner (see Reintern). Merged campaigns come
+// in order of first appearance (window, then campaign index). The input is
+// not modified.
 func Merge(windows [][]Campaign) []Merged {
 	var out []Merged
 	idx := make(map[string]int)
@@ -43,6 +48,11 @@ func Merge(windows [][]Campaign) []Merged {
 				i = len(out)
 				idx[string(key)] = i
 				out = append(out, Merged{Items: slices.Clone(set)})
+			}
+			if len(cp.Variants) > 0 {
+				out[i].Variants = append(out[i].Variants, cp.Variants...)
+				slices.Sort(out[i].Variants)
+				out[i].Variants = slices.Compact(out[i].Variants)
 			}
 			out[i].Size += cp.Size
 			out[i].Parts = append(out[i].Parts, Part{Window: w, Campaign: c, Size: cp.Size})

@@ -2,16 +2,25 @@ package fptree
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math"
 	"slices"
 )
 
 // Builder collects the transactions (messages as sets of Items) of one
 // window. It is single-use: Build consumes it.
+//
+// Until Build, each message is kept as its items sorted by id, each as the
+// uvarint of its difference from the previous one: frequent values are
+// interned first, so their ids and the gaps between them are small, and a
+// message of 14 items takes about 30 bytes instead of 56.
 type Builder struct {
-	items []Item // all messages' items, each message sorted by id, no duplicates
-	ends  []int  // ends[m] is message m's end in items; it starts at ends[m-1] or 0
-	built bool
+	data    []byte   // all messages, each its ascending items as uvarint deltas
+	ends    []uint32 // ends[m] is message m's end in data (in items once Build decoded them)
+	count   int      // items in all messages
+	scratch []Item
+	items   []Item // Build's decoded items
+	built   bool
 }
 
 // Len is the number of messages added.
@@ -20,26 +29,51 @@ func (b *Builder) Len() int { return len(b.ends) }
 // Add appends one message, given as its Items in any order (duplicates are
 // dropped: a message holds an item or not), and returns its message index:
 // 0 for the first message of the window, then 1, 2, ... msg is copied.
-// It panics after Build, or beyond math.MaxInt32 messages in one window.
+// It panics after Build, or beyond math.MaxInt32 messages or
+// math.MaxUint32 items (or bytes of them) in one window.
 func (b *Builder) Add(msg []Item) (msgIndex int) {
 	if b.built {
 		panic("fptree: Builder.Add after Build")
 	}
-	if len(b.ends) >= math.MaxInt32 {
-		panic("fptree: more than MaxInt32 messages in one window")
+	s := append(b.scratch[:0], msg...)
+	slices.Sort(s)
+	s = slices.Compact(s)
+	b.scratch = s
+	if len(b.ends) >= math.MaxInt32 || int64(b.count)+int64(len(s)) > math.MaxUint32 ||
+		int64(len(b.data))+binary.MaxVarintLen32*int64(len(s)) > math.MaxUint32 {
+		panic("fptree: more than MaxInt32 messages or MaxUint32 items in one window")
 	}
-	start := len(b.items)
-	b.items = append(b.items, msg...)
-	m := b.items[start:]
-	slices.Sort(m)
-	m = slices.Compact(m)
-	b.items = b.items[:start+len(m)]
-	b.ends = append(b.ends, len(b.items))
+	prev := Item(0)
+	for _, it := range s {
+		b.data = binary.AppendUvarint(b.data, uint64(it-prev))
+		prev = it
+	}
+	b.count += len(s)
+	b.ends = append(b.ends, uint32(len(b.data)))
 	return len(b.ends) - 1
 }
 
+// decode turns data into items, ends into item offsets, and drops data.
+func (b *Builder) decode() {
+	b.items = make([]Item, b.count)
+	w, start := uint32(0), uint32(0)
+	for m, end := range b.ends {
+		prev := Item(0)
+		for p := start; p < end; {
+			d, k := binary.Uvarint(b.data[p:end])
+			p += uint32(k)
+			prev += Item(d)
+			b.items[w] = prev
+			w++
+		}
+		start = end
+		b.ends[m] = w
+	}
+	b.data, b.scratch = nil, nil
+}
+
 func (b *Builder) msg(m int32) []Item {
-	start := 0
+	start := uint32(0)
 	if m > 0 {
 		start = b.ends[m-1]
 	}
@@ -48,7 +82,7 @@ func (b *Builder) msg(m int32) []Item {
 
 // node is one FP-tree node: 12 bytes, no pointers, no per-node map.
 type node struct {
-	item   Item
+	rank   uint32 // its item's rank (Tree.order); unused for the root
 	count  uint32 // messages whose path passes through (or ends at) this node: f_n
 	parent int32  // index in Tree.nodes; -1 for the root
 }
@@ -57,10 +91,14 @@ type node struct {
 // depth-first pre-order (the order of the sorted transactions), so a node's
 // parent always has a smaller index.
 type Tree struct {
-	nodes      []node  // nodes[0] is the root (no item; count = messages)
-	leaf       []int32 // leaf[m] is the node where message m's path ends (0 when it kept no item)
+	nodes      []node   // nodes[0] is the root (no item; count = messages)
+	leaf       []int32  // leaf[m] is the node where message m's path ends (0 when it kept no item)
+	order      []Item   // order[r] is the kept item of rank r (frequency desc, id asc)
+	freq       []uint32 // freq[r] is the window frequency of order[r]: the messages holding it
 	minSupport int
 }
+
+func (t *Tree) item(nd int32) Item { return t.order[t.nodes[nd].rank] }
 
 // Build counts each item's global frequency in the window (the number of
 // messages holding it), orders every message's items by (frequency desc, item
@@ -78,6 +116,7 @@ func (b *Builder) Build(minSupport int) *Tree {
 	}
 	b.built = true
 	minSupport = max(minSupport, 1)
+	b.decode()
 
 	// Global frequencies.
 	var maxItem Item
@@ -106,6 +145,10 @@ func (b *Builder) Build(minSupport int) *Tree {
 		}
 		return cmp.Compare(a, c) // then id asc: ties are deterministic
 	})
+	ofreq := make([]uint32, len(order))
+	for r, it := range order {
+		ofreq[r] = freq[it]
+	}
 	rank := freq // reuse: freq is no longer needed once order is sorted
 	for i := range rank {
 		rank[i] = pruned
@@ -116,7 +159,7 @@ func (b *Builder) Build(minSupport int) *Tree {
 
 	// Rewrite every message in place as its ascending ranks, pruned items
 	// dropped.
-	w, start := 0, 0
+	w, start := uint32(0), uint32(0)
 	for m, end := range b.ends {
 		mw := w
 		for _, it := range b.items[start:end] {
@@ -150,6 +193,8 @@ func (b *Builder) Build(minSupport int) *Tree {
 	t := &Tree{
 		nodes:      make([]node, 1, n/2+1),
 		leaf:       make([]int32, n),
+		order:      order,
+		freq:       ofreq,
 		minSupport: minSupport,
 	}
 	t.nodes[0] = node{parent: -1, count: uint32(n)}
@@ -170,7 +215,7 @@ func (b *Builder) Build(minSupport int) *Tree {
 			parent = path[l-1]
 		}
 		for _, r := range s[l:] {
-			t.nodes = append(t.nodes, node{item: order[r], count: 1, parent: parent})
+			t.nodes = append(t.nodes, node{rank: uint32(r), count: 1, parent: parent})
 			parent = int32(len(t.nodes) - 1)
 			path = append(path, parent)
 		}
@@ -196,72 +241,8 @@ func (t *Tree) MinSupport() int { return t.minSupport }
 func (t *Tree) Path(m int) []Item {
 	var p []Item
 	for nd := t.leaf[m]; nd > 0; nd = t.nodes[nd].parent {
-		p = append(p, t.nodes[nd].item)
+		p = append(p, t.item(nd))
 	}
 	slices.Reverse(p)
 	return p
-}
-
-// Campaign is one cut point of a window's tree.
-type Campaign struct {
-	Items    []Item  // the defining set: the items on the path from the root to the cut point, sorted by id
-	Size     int     // messages in the campaign: the cut point's f_n; len(Messages)
-	Messages []int32 // message indexes (as returned by Add), ascending
-}
-
-// Cut returns the campaigns at cut frequency fc: one per node n (the root
-// excluded) with f_n >= fc whose children all have fewer than fc messages
-// (section 2.2 of the paper). A campaign's messages are those of the cut
-// point's sub-tree. Messages whose path holds no cut point belong to no
-// campaign. Every message is in at most one campaign. Campaigns come in
-// the tree's pre-order, which depends only on the window's multiset of
-// messages. fc below 1 or below the tree's MinSupport is raised to it.
-func (t *Tree) Cut(fc int) []Campaign {
-	fc = max(fc, t.minSupport, 1)
-	if int64(fc) > math.MaxUint32 {
-		return nil
-	}
-	f := uint32(fc)
-
-	// bigChild[n]: some child of n has f >= fc.
-	bigChild := make([]bool, len(t.nodes))
-	for i := 1; i < len(t.nodes); i++ {
-		if t.nodes[i].count >= f {
-			bigChild[t.nodes[i].parent] = true
-		}
-	}
-	// cutOf[n]: the campaign of the cut point on n's root path, or -1.
-	// Parents precede children, so one forward pass suffices.
-	cutOf := make([]int32, len(t.nodes))
-	cutOf[0] = -1
-	var camps []Campaign
-	total := 0
-	for i := 1; i < len(t.nodes); i++ {
-		nd := t.nodes[i]
-		if nd.count >= f && !bigChild[i] {
-			cutOf[i] = int32(len(camps))
-			var items []Item
-			for a := int32(i); a > 0; a = t.nodes[a].parent {
-				items = append(items, t.nodes[a].item)
-			}
-			slices.Sort(items)
-			camps = append(camps, Campaign{Items: items, Size: int(nd.count)})
-			total += int(nd.count)
-			continue
-		}
-		cutOf[i] = cutOf[nd.parent]
-	}
-	// One backing array for all message lists.
-	backing := make([]int32, total)
-	off := 0
-	for i := range camps {
-		camps[i].Messages = backing[off : off : off+camps[i].Size]
-		off += camps[i].Size
-	}
-	for m, lf := range t.leaf {
-		if c := cutOf[lf]; c >= 0 {
-			camps[c].Messages = append(camps[c].Messages, int32(m))
-		}
-	}
-	return camps
 }

@@ -48,7 +48,11 @@ func TestSourceIP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := sourceIP(&tt.env, tt.received); got != tt.want {
+			var received [][]byte
+			for _, r := range tt.received {
+				received = append(received, []byte(r))
+			}
+			if got := sourceIP(&tt.env, received); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -63,7 +67,7 @@ func TestScanHeader(t *testing.T) {
 	if h.subject != "Hot stock pick" {
 		t.Errorf("subject %q", h.subject)
 	}
-	if len(h.received) != 2 || h.received[0] != "from a (b [198.51.100.1]) by c.example.org" || h.received[1] != "from d by e" {
+	if len(h.received) != 2 || string(h.received[0]) != "from a (b [198.51.100.1]) by c.example.org" || string(h.received[1]) != "from d by e" {
 		t.Errorf("received %q", h.received)
 	}
 	h = scanHeader([]byte("Subject: " + long + "\n\n"))

@@ -1,26 +1,19 @@
 package mine
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
-	"net/mail"
 	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/spampots/spampots/miner/features"
 	"github.com/spampots/spampots/miner/fptree"
@@ -44,6 +37,15 @@ type Config struct {
 	// campaign, consecutive in time, more than IATMax apart are in
 	// different bursts. 0 means DefaultIATMax.
 	IATMax time.Duration
+	// Specific is σ of the cut's specificity rule (fptree.Rules): a cut
+	// point makes a campaign only when its campaign holds at least this
+	// share of the window's messages holding one of its defining values,
+	// a missing header's "(none)", an "(empty)" value and the values of
+	// closed features (features.Type.Closed) aside. 0 means
+	// fptree.DefaultSpecific; negative turns the rule off.
+	Specific float64
+	// NoVariants turns the cut's variant rule (fptree.Rules) off.
+	NoVariants bool
 	// CutCurve lists cut frequencies f at which every window's tree is cut
 	// again, for N(f) of §3.1 (Fig. 2), in Result.Curve. Trees are then
 	// built with minSupport min(f_c, smallest f), so each N(f) is exact
@@ -175,6 +177,11 @@ type Campaign struct {
 	// (Summary.IATMaxSeconds). 0 when it has no dated message.
 	Bursts     int         `json:"bursts"`
 	Attributes []Attribute `json:"attributes"`
+	// Variants, for a campaign of the variant rule (fptree.CutRules), are
+	// the values that vary inside it (e.g. the Subjects it draws from a
+	// short list; two features when both vary), each having held at least
+	// f_c messages in some window, sorted by value; empty for the others.
+	Variants []Attribute `json:"variants"`
 	// TopSubjects are its most frequent raw Subject values (first Subject
 	// field, unfolded, trimmed, at most MaxSubject bytes), at most MaxTop,
 	// by count then first appearance; messages without Subject are not
@@ -290,12 +297,13 @@ type item struct {
 	cc, asn string
 }
 
+// batch is a chunk's entries extracted, or its marker.
 type batch struct {
 	seq   int
+	input int32
 	items []item
+	err   error // the input ended with this error
 }
-
-const batchSize = 128
 
 type window struct {
 	key  int64
@@ -352,54 +360,45 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan batch, cfg.Workers*2)
+	jobs := make(chan chunk, cfg.Workers*2)
 	results := make(chan batch, cfg.Workers*2)
 
-	// Reader.
-	var inputErrs []InputError
+	// Splitter: the inputs in order, in chunks of whole entries.
+	sp := newSplitter(cfg.MaxEntry)
 	go func() {
 		defer close(jobs)
 		seq := 0
-		var cur []item
-		flush := func() bool {
-			if len(cur) == 0 {
-				return true
-			}
+		emit := func(c chunk) bool {
+			c.seq = seq
 			select {
-			case jobs <- batch{seq, cur}:
+			case jobs <- c:
+				seq++
+				return true
 			case <-ctx.Done():
 				return false
 			}
-			seq++
-			cur = make([]item, 0, batchSize)
-			return true
 		}
 		for i, in := range inputs {
-			n, err := readInput(ctx, int32(i), in, cfg.MaxEntry, prog, func(it item) bool {
-				cur = append(cur, it)
-				return len(cur) < batchSize || flush()
-			})
-			if err != nil {
-				log.Warn("input", "input", in.Name, "messages", n, "err", err)
-				inputErrs = append(inputErrs, InputError{in.Name, n, err.Error()})
-			}
-			if ctx.Err() != nil {
+			if !sp.split(ctx, int32(i), in, &prog.InputBytes, emit) {
 				return
 			}
 		}
-		flush()
 	}()
 
-	// Extractors.
+	// Workers: parse the entries of a chunk and extract each one.
 	var wg sync.WaitGroup
 	for range cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range jobs {
-				for i := range b.items {
-					extract(&b.items[i])
-				}
+			for c := range jobs {
+				b := batch{seq: c.seq, input: c.input, err: c.err}
+				n := parse(&c, cfg.MaxEntry, func(it item) {
+					extract(&it)
+					b.items = append(b.items, it)
+				})
+				sp.free(c.data)
+				prog.Messages.Add(int64(n))
 				select {
 				case results <- b:
 				case <-ctx.Done():
@@ -456,6 +455,8 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		w.b.Add(w.buf)
 		w.msgs = append(w.msgs, g)
 	}
+	var inputErrs []InputError
+	perInput := make([]int, len(inputs)) // messages read from each input
 	for b := range results {
 		pending[b.seq] = b
 		for {
@@ -467,6 +468,12 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 			next++
 			for i := range nb.items {
 				add(&nb.items[i])
+			}
+			perInput[nb.input] += len(nb.items)
+			if nb.err != nil {
+				name := inputs[nb.input].Name
+				log.Warn("input", "input", name, "messages", perInput[nb.input], "err", nb.err)
+				inputErrs = append(inputErrs, InputError{name, perInput[nb.input], nb.err.Error()})
 			}
 		}
 	}
@@ -522,7 +529,8 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 				}
 				t := w.b.Build(minSupport)
 				w.b = fptree.Builder{}
-				w.camps = t.Cut(fc)
+				rules := cutRules(cfg, &w.in)
+				w.camps = t.CutRules(fc, rules)
 				w.stat = WindowStat{Window: windowLabel(w.key), Messages: n, Cut: fc, Nodes: t.Nodes(), Campaigns: len(w.camps)}
 				if len(curve) > 0 {
 					w.nf = make([]int, len(curve))
@@ -530,7 +538,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 						if f == fc {
 							w.nf[i] = len(w.camps)
 						} else if f <= n {
-							w.nf[i] = len(t.Cut(f))
+							w.nf[i] = len(t.CutRules(f, rules))
 						}
 					}
 				}
@@ -571,7 +579,11 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		sum.PerWindow = append(sum.PerWindow, w.stat)
 		sum.CampaignsBeforeMerge += len(w.camps)
 		for i := range w.camps {
-			w.camps[i].Items = fptree.Reintern(&global, &w.in, w.camps[i].Items)
+			c := &w.camps[i]
+			c.Items = fptree.Reintern(&global, &w.in, c.Items)
+			if c.Variants != nil {
+				c.Variants = fptree.Reintern(&global, &w.in, c.Variants)
+			}
 		}
 		all[wi] = w.camps
 		w.in = fptree.Interner{}
@@ -607,6 +619,12 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 			typ, v, _ := global.Pair(it)
 			c.Attributes = append(c.Attributes, Attribute{features.Type(typ).String(), v})
 		}
+		c.Variants = []Attribute{}
+		for _, it := range m.Variants {
+			typ, v, _ := global.Pair(it)
+			c.Variants = append(c.Variants, Attribute{features.Type(typ).String(), v})
+		}
+		slices.SortFunc(c.Variants, func(a, b Attribute) int { return cmp.Compare(a.Value, b.Value) })
 		c.Samples = []Ref{}
 	}
 	res.msgCamp = make([]int32, len(res.msgInput))
@@ -628,90 +646,38 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	return res, nil
 }
 
+// cutRules are the cut's rules for a window whose items are interned in
+// in: the variant rule unless cfg.NoVariants, the specificity rule at
+// cfg.Specific with every feature's Missing and "(empty)" values and the
+// values of closed features (features.Type.Closed) weak.
+func cutRules(cfg Config, in *fptree.Interner) fptree.Rules {
+	var r fptree.Rules
+	if !cfg.NoVariants {
+		r.Type = in.Type
+	}
+	switch {
+	case cfg.Specific == 0:
+		r.Specific = fptree.DefaultSpecific
+	case cfg.Specific > 0:
+		r.Specific = cfg.Specific
+	}
+	weak := map[fptree.Item]bool{}
+	for t := range features.NumTypes {
+		for _, v := range []string{features.Missing, features.Empty} {
+			if it, ok := in.Lookup(uint8(t), v); ok {
+				weak[it] = true
+			}
+		}
+	}
+	r.Weak = func(it fptree.Item) bool { return weak[it] || features.Type(in.Type(it)).Closed() }
+	return r
+}
+
 func windowLabel(key int64) string {
 	if key == noTime {
 		return UndatedWindow
 	}
 	return time.Unix(key, 0).UTC().Format(time.RFC3339)
-}
-
-// readInput reads one input, calling emit for each entry in order. It
-// returns the number of entries and the error that ended the input early.
-func readInput(ctx context.Context, idx int32, in Input, maxEntry int, prog *Progress, emit func(item) bool) (int, error) {
-	rc, err := in.Open()
-	if err != nil {
-		return 0, err
-	}
-	defer rc.Close()
-	r, closeDec, err := decompress(countingReader{rc, &prog.InputBytes})
-	if err != nil {
-		return 0, err
-	}
-	defer closeDec()
-	mr := mbox.NewReader(r)
-	mr.MaxEntry = maxEntry
-	n := 0
-	for {
-		if ctx.Err() != nil {
-			return n, ctx.Err()
-		}
-		e, err := mr.Next()
-		if err == io.EOF {
-			return n, nil
-		}
-		it := item{input: idx}
-		switch {
-		case errors.Is(err, mbox.ErrTooLarge):
-			it.tooLarge = true
-		case err != nil:
-			return n, err
-		default:
-			it.msg, it.env, it.fromLine = e.Message, e.Envelope, e.FromLine
-		}
-		n++
-		prog.Messages.Add(1)
-		if !emit(it) {
-			return n, ctx.Err()
-		}
-	}
-}
-
-var (
-	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
-	gzipMagic = []byte{0x1f, 0x8b}
-)
-
-// decompress recognises zstd and gzip by their magic bytes.
-func decompress(r io.Reader) (io.Reader, func(), error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, _ := br.Peek(4)
-	switch {
-	case bytes.HasPrefix(head, zstdMagic):
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false), zstd.WithDecoderMaxMemory(1<<30))
-		if err != nil {
-			return nil, nil, err
-		}
-		return d, d.Close, nil
-	case bytes.HasPrefix(head, gzipMagic):
-		z, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, nil, err
-		}
-		return z, func() { z.Close() }, nil
-	}
-	return br, func() {}, nil
-}
-
-// countingReader adds the bytes read through it to n.
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
 }
 
 // extract fills it's features, time and bad reason, and drops the message.
@@ -759,7 +725,7 @@ func messageTime(env *mbox.Envelope, msg []byte, fromLine string) int64 {
 	}
 	received, haveReceived := fromLineTime(fromLine)
 	if d := dateHeader(msg); d != "" {
-		if t, err := mail.ParseDate(d); err == nil && t.Year() >= 1990 && t.Year() < 2100 &&
+		if t, err := parseDate(d); err == nil && t.Year() >= 1990 && t.Year() < 2100 &&
 			(!haveReceived || t.Sub(received).Abs() <= maxDateSkew) {
 			return t.UnixMicro()
 		}
@@ -768,18 +734,6 @@ func messageTime(env *mbox.Envelope, msg []byte, fromLine string) int64 {
 		return received.UnixMicro()
 	}
 	return noTime
-}
-
-// fromLineTime parses the asctime date ending a From_ line, "From
-// sender Sun Apr  8 13:07:32 2007", read as UTC.
-func fromLineTime(line string) (time.Time, bool) {
-	const layout = "Mon Jan _2 15:04:05 2006"
-	line = strings.TrimSpace(line)
-	if len(line) < len(layout) {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(layout, line[len(line)-len(layout):])
-	return t, err == nil
 }
 
 // startsWithField: the first line is "name:" with a printable name.

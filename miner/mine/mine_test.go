@@ -169,6 +169,51 @@ func TestPlantedCampaigns(t *testing.T) {
 	}
 }
 
+// TestCutRules: a template whose Subject is drawn from a list of three is
+// one campaign with the variant rule, three without; one-offs sharing only
+// common headers make no campaign with the specificity rule, one without.
+func TestCutRules(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 1))
+	var b bytes.Buffer
+	subjects := []string{"Cheap meds here", "Your pharmacy order", "Best prices on pills"}
+	for i := range 90 {
+		date := fmt.Sprintf("Mon, 2 Apr 2007 %02d:%02d:%02d +0000", r.IntN(24), r.IntN(60), r.IntN(60))
+		entry(&b, fmt.Sprintf("Pharmacy <%s@pills-direct.com>", token(r)), "", subjects[i%3], "PillMailer 2.0", date, "Hello\n")
+	}
+	for i := range 12 { // one-offs: only their Subject, From and mailer are their own
+		entry(&b, fmt.Sprintf("<%s@%s.org>", words[i], words[i+1]), "", words[i]+" "+words[i+2], "", "Mon, 2 Apr 2007 10:00:00 +0000", "Hello\n")
+	}
+	data := b.Bytes()
+	for _, tt := range []struct {
+		name      string
+		cfg       Config
+		campaigns int
+		variants  int
+	}{
+		{"rules", Config{}, 1, 3},
+		{"no variants", Config{NoVariants: true}, 3, 0},
+		{"paper", Config{NoVariants: true, Specific: -1}, 4, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Run(context.Background(), tt.cfg, []Input{bytesInput("rules", data)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			variants := 0
+			for _, c := range res.Campaigns {
+				variants += len(c.Variants)
+				t.Logf("%s %d %v %v", c.ID, c.Size, c.Attributes, c.Variants)
+			}
+			if len(res.Campaigns) != tt.campaigns || variants != tt.variants {
+				t.Errorf("%d campaigns, %d variants; want %d, %d", len(res.Campaigns), variants, tt.campaigns, tt.variants)
+			}
+			if tt.campaigns == 1 && (res.Campaigns[0].Size != 90 || res.Campaigns[0].Variants[0].Type != "Subject") {
+				t.Errorf("campaign %+v", res.Campaigns[0])
+			}
+		})
+	}
+}
+
 func TestBrokenInputs(t *testing.T) {
 	data, kinds := corpus(11)
 	dir := t.TempDir()

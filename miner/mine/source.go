@@ -17,10 +17,11 @@ const MaxSubject = 200
 const maxReceived = 32
 
 // headerFacts are the header values Run keeps for the analyses: the raw
-// Subject and the Received fields, newest (top) first.
+// Subject and the Received fields, newest (top) first. A Received value
+// is a slice of the message, or a copy when it was folded.
 type headerFacts struct {
 	subject  string
-	received []string
+	received [][]byte
 }
 
 // scanHeader reads the first Subject field and the first maxReceived
@@ -37,16 +38,20 @@ func scanHeader(msg []byte) headerFacts {
 		if len(line) == 0 {
 			break // end of the header block
 		}
-		name, v, ok := bytes.Cut(line, []byte(":"))
-		if !ok || len(name) == 0 || name[0] == ' ' || name[0] == '\t' {
+		if line[0] == ' ' || line[0] == '\t' {
 			continue
 		}
-		name = bytes.TrimRight(name, " \t")
-		isSubject := !haveSubject && bytes.EqualFold(name, []byte("subject"))
-		isReceived := len(h.received) < maxReceived && bytes.EqualFold(name, []byte("received"))
+		var isSubject, isReceived bool
+		switch line[0] | 0x20 {
+		case 's':
+			isSubject = !haveSubject && hasField(line, "subject")
+		case 'r':
+			isReceived = len(h.received) < maxReceived && hasField(line, "received")
+		}
 		if !isSubject && !isReceived {
 			continue
 		}
+		_, v, _ := bytes.Cut(line, []byte(":"))
 		val := bytes.TrimSpace(v)
 		for len(msg) > 0 && (msg[0] == ' ' || msg[0] == '\t') {
 			l, r, _ := bytes.Cut(msg, []byte("\n"))
@@ -59,10 +64,20 @@ func scanHeader(msg []byte) headerFacts {
 			haveSubject = true
 			h.subject = truncateUTF8(string(val), MaxSubject)
 		} else {
-			h.received = append(h.received, string(val))
+			h.received = append(h.received, val)
 		}
 	}
 	return h
+}
+
+// hasField reports whether line is a field named name (lower case): the
+// name in any case, optional blanks, then ':'.
+func hasField(line []byte, name string) bool {
+	if len(line) <= len(name) || !bytes.EqualFold(line[:len(name)], []byte(name)) {
+		return false
+	}
+	rest := bytes.TrimLeft(line[len(name):], " \t")
+	return len(rest) > 0 && rest[0] == ':'
 }
 
 // truncateUTF8 cuts s to at most n bytes, backing off to a rune boundary
@@ -95,7 +110,7 @@ func fromSensor(env *mbox.Envelope) bool {
 //   - any other message (e.g. a mailbox or a corpus like TREC): the client
 //     IP of the first untrusted hop of its Received chain, see
 //     untrustedHop.
-func sourceIP(env *mbox.Envelope, received []string) string {
+func sourceIP(env *mbox.Envelope, received [][]byte) string {
 	if fromSensor(env) {
 		return env.SrcIP
 	}
@@ -123,7 +138,7 @@ type hop struct {
 // gives "uwaterloo.ca"; a two-label host is its own domain). Fields below
 // the first untrusted hop were written by the sender and may be forged, so
 // they are never read. Hops without a readable client IP are skipped.
-func untrustedHop(received []string) (netip.Addr, bool) {
+func untrustedHop(received [][]byte) (netip.Addr, bool) {
 	site := ""
 	for _, r := range received {
 		h := parseReceived(r)
@@ -159,44 +174,41 @@ func siteDomain(host string) string {
 // client IP is the first bracketed address literal of the "from" clause
 // ("[1.2.3.4]", "[IPv6:...]"), or else the first parenthesised group that
 // is only an address ("(1.2.3.4)", as qmail writes it); the HELO name is
-// never used, being the client's own claim.
-func parseReceived(v string) hop {
+// never used, being the client's own claim. Names are matched in any case
+// and returned in lower case.
+func parseReceived(v []byte) hop {
 	var h hop
-	low := strings.ToLower(v)
-	from := low
-	if i := strings.Index(low, " by "); i >= 0 {
-		from = low[:i]
-		by := strings.Fields(low[i+4:])
-		if len(by) > 0 {
-			h.by = strings.Trim(by[0], "();")
-		}
-	} else if strings.HasPrefix(low, "by ") {
-		from = ""
-		if by := strings.Fields(low[3:]); len(by) > 0 {
-			h.by = strings.Trim(by[0], "();")
-		}
+	from := v
+	if i := indexFold(v, " by "); i >= 0 {
+		from = v[:i]
+		h.by = firstWord(v[i+4:])
+	} else if hasPrefixFold(v, "by ") {
+		from = nil
+		h.by = firstWord(v[3:])
 	}
-	if !strings.HasPrefix(from, "from ") {
+	if !hasPrefixFold(from, "from ") {
 		return h
 	}
 	for rest := from; ; {
-		i := strings.IndexByte(rest, '[')
+		i := bytes.IndexByte(rest, '[')
 		if i < 0 {
 			break
 		}
-		j := strings.IndexByte(rest[i:], ']')
+		j := bytes.IndexByte(rest[i:], ']')
 		if j < 0 {
 			break
 		}
 		lit := rest[i+1 : i+j]
-		lit = strings.TrimPrefix(lit, "ipv6:")
-		if a, err := netip.ParseAddr(lit); err == nil {
+		if hasPrefixFold(lit, "ipv6:") {
+			lit = lit[5:]
+		}
+		if a, err := netip.ParseAddr(string(lit)); err == nil {
 			h.ip = a.Unmap()
 			// The rDNS name: the word before '[' inside the same group.
-			if open := strings.LastIndexByte(rest[:i], '('); open >= 0 {
-				if w := strings.Fields(rest[open+1 : i]); len(w) > 0 {
-					if name := w[len(w)-1]; strings.Contains(name, ".") && name != "unknown" {
-						h.rdns = strings.TrimSuffix(name, ".")
+			if open := bytes.LastIndexByte(rest[:i], '('); open >= 0 {
+				if w := bytes.Fields(rest[open+1 : i]); len(w) > 0 {
+					if name := w[len(w)-1]; bytes.IndexByte(name, '.') >= 0 && !bytes.EqualFold(name, []byte("unknown")) {
+						h.rdns = strings.ToLower(string(bytes.TrimSuffix(name, []byte("."))))
 					}
 				}
 			}
@@ -205,19 +217,58 @@ func parseReceived(v string) hop {
 		rest = rest[i+j+1:]
 	}
 	for rest := from; ; {
-		i := strings.IndexByte(rest, '(')
+		i := bytes.IndexByte(rest, '(')
 		if i < 0 {
 			break
 		}
-		j := strings.IndexByte(rest[i:], ')')
+		j := bytes.IndexByte(rest[i:], ')')
 		if j < 0 {
 			break
 		}
-		if a, err := netip.ParseAddr(strings.TrimSpace(rest[i+1 : i+j])); err == nil {
+		if a, err := netip.ParseAddr(string(bytes.TrimSpace(rest[i+1 : i+j]))); err == nil {
 			h.ip = a.Unmap()
 			return h
 		}
 		rest = rest[i+j+1:]
 	}
 	return h
+}
+
+// firstWord is the first blank-separated word of v, its "()" and ";"
+// trimmed, in lower case.
+func firstWord(v []byte) string {
+	v = bytes.TrimLeft(v, " \t\r\n")
+	end := bytes.IndexAny(v, " \t\r\n")
+	if end < 0 {
+		end = len(v)
+	}
+	return strings.ToLower(string(bytes.Trim(v[:end], "();")))
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
+}
+
+// indexFold is the index of the first s in b, ASCII case ignored, or -1.
+func indexFold(b []byte, s string) int {
+	c0, c1 := s[0], s[0]
+	if 'a' <= c0|0x20 && c0|0x20 <= 'z' {
+		c0, c1 = c0|0x20, c0&^0x20
+	}
+	for i := 0; i+len(s) <= len(b); i++ {
+		k := bytes.IndexByte(b[i:], c0)
+		if c1 != c0 {
+			if u := bytes.IndexByte(b[i:], c1); u >= 0 && (k < 0 || u < k) {
+				k = u
+			}
+		}
+		if k < 0 {
+			return -1
+		}
+		i += k
+		if i+len(s) <= len(b) && bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+			return i
+		}
+	}
+	return -1
 }
