@@ -134,7 +134,7 @@ func checkReport(t *testing.T, dir string) {
 
 func TestMineParseCuts(t *testing.T) {
 	for in, want := range map[string]string{
-		"auto": "[1 2 5 10 20 50 100 200 500 1000 2000 5000 10000 20000 50000 100000 200000 500000 1000000]",
+		"auto": "[5 10 20 50 100 200 500 1000 2000 5000 10000 20000 50000 100000 200000 500000 1000000]",
 		"none": "[]", "10, 100,1000": "[10 100 1000]",
 	} {
 		if got, err := parseCuts(in); err != nil || fmt.Sprint(got) != want {
