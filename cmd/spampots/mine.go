@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spampots/spampots/enrich/ipdb"
 	"github.com/spampots/spampots/miner/mine"
 	"github.com/spampots/spampots/miner/report"
 )
@@ -47,6 +48,8 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 		doReport = fs.Bool("report", true, "also write the paper's Table 1 and §3 analyses: CSV tables, SVG figures and report.html")
 		nfCuts   = fs.String("nf-cuts", "auto", "cut frequencies f for N(f) (Fig. 2), comma-separated; auto: 5, 10, 20, 50, ... up to 10^6; none: skip (trees are built down to the smallest f, so small values cost memory)")
 		memLimit = int64(3584 << 20)
+		asnDB    = fs.String("asn-db", "", "ASN database (make data's data/ipdb/asn.mmdb, or GeoLite2-ASN) for the AS of sources whose messages do not carry X-Src-ASN")
+		ccDB     = fs.String("country-db", "", "country database (data/ipdb/country.mmdb, or GeoLite2-Country) for the country of sources whose messages do not carry X-Src-CC")
 		logLevel = fs.String("log-level", "info", "debug, info, warn or error")
 	)
 	fs.Var(sizeFlag{&memLimit}, "memory-limit", "soft limit of the miner's memory (the Go runtime's, as GOMEMLIMIT, which wins when set): the GC works harder near it, so that a day of 12 million messages fits in 4 GiB")
@@ -89,6 +92,13 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg.CutCurve = curve
 		cfg.TreeNodes = treeNodes
+	}
+	if *asnDB != "" || *ccDB != "" {
+		db, err := ipdb.Open(ipdb.Config{ASN: *asnDB, Country: *ccDB})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		cfg.IPDB = db
 	}
 	if *cut != "auto" {
 		n, err := strconv.Atoi(*cut)

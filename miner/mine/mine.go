@@ -8,13 +8,17 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/netip"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/spampots/spampots/enrich"
+	"github.com/spampots/spampots/enrich/ipdb"
 	"github.com/spampots/spampots/miner/features"
 	"github.com/spampots/spampots/miner/fptree"
 	"github.com/spampots/spampots/spool/mbox"
@@ -57,6 +61,11 @@ type Config struct {
 	// at most TreeDepth, and the paths down to the cut points of its
 	// TreePaths largest campaigns.
 	TreeNodes int
+	// IPDB, when not nil, gives the country and AS of a source whose
+	// message does not carry them (an older spool, any mbox): the same
+	// databases and value formats as the sensor's X-Src-CC and X-Src-ASN
+	// (package enrich). It is read, never the DNS.
+	IPDB *ipdb.DB
 	// Progress, when not nil, is updated while Run reads and mines.
 	Progress *Progress
 	// Logger receives progress and input problems; nil discards them.
@@ -394,7 +403,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 			for c := range jobs {
 				b := batch{seq: c.seq, input: c.input, err: c.err}
 				n := parse(&c, cfg.MaxEntry, func(it item) {
-					extract(&it)
+					extract(&it, cfg.IPDB)
 					b.items = append(b.items, it)
 				})
 				sp.free(c.data)
@@ -680,8 +689,9 @@ func windowLabel(key int64) string {
 	return time.Unix(key, 0).UTC().Format(time.RFC3339)
 }
 
-// extract fills it's features, time and bad reason, and drops the message.
-func extract(it *item) {
+// extract fills it's features, time and bad reason, and drops the message;
+// db, when not nil, fills a source's missing country and AS.
+func extract(it *item, db *ipdb.DB) {
 	it.t = noTime
 	if it.tooLarge {
 		it.bad = BadTooLarge
@@ -703,9 +713,35 @@ func extract(it *item) {
 	if fromSensor(&it.env) {
 		it.cc, it.asn = it.env.SrcCC, it.env.SrcASN
 	}
+	if db != nil && (it.cc == "" || it.asn == "") {
+		if a, err := netip.ParseAddr(it.src); err == nil {
+			info := db.Lookup(a)
+			if cc := enrich.FormatCC(info); it.cc == "" && cc != enrich.Unknown && cc != enrich.Reserved {
+				it.cc = cc
+			}
+			if asn := enrich.FormatASN(info); it.asn == "" && asn != enrich.Unknown && asn != enrich.Reserved {
+				it.asn = asn
+			}
+		}
+	}
+	it.asn = asnOnly(it.asn)
 	it.fromLine = ""
 	it.msg = nil
 	it.env = mbox.Envelope{}
+}
+
+// asnOnly reduces an X-Src-ASN value ("33776 41.155.0.0/17 STARCOMMS-AS")
+// to its AS ("33776 STARCOMMS-AS"): a campaign's ASNs are counted by AS,
+// not by announced prefix. What does not parse stays as it is.
+func asnOnly(v string) string {
+	n, _, org, ok := enrich.ParseASN(v)
+	if !ok {
+		return v
+	}
+	if org == "" {
+		return strconv.FormatUint(uint64(n), 10)
+	}
+	return strconv.FormatUint(uint64(n), 10) + " " + org
 }
 
 // maxDateSkew is how far a Date header may stand from the From_ line's
