@@ -122,29 +122,47 @@ type session struct {
 	via    proxy.Proto
 	target proxy.Target
 	dest   string // smtp, web, sink
-	creds  []spool.Credential
-	reqs   []spool.HTTPRequest
-	sink   *sink
-	web    *web.Machine
-	tests  []spool.TestMessage
 
 	// Enrichment of the client and of a proxy destination; nil without an
 	// enricher. Their answers may come after the session ended: lateWanted
 	// says the event went out without them, lateSent that they followed.
 	srcInfo, dstInfo *enrich.Lookup
-	held             *smtp.Message // a message waiting for them (Config.EnrichWait)
+	lateWanted       atomic.Bool
+	lateSent         atomic.Bool
 
-	// The client's OS, from its SYN (Config.Capture): looked up once.
-	osDone     bool
-	os         *spool.OS
-	holdUntil  time.Time
-	lateWanted atomic.Bool
-	lateSent   atomic.Bool
+	x *sessionExtra // what few sessions need, made on first use
 
 	result  atomic.Int32 // smtp.Result from the spool, or noResult
 	inWheel atomic.Bool
 	closed  atomic.Bool
 	cut     atomic.Bool // the grace period is over: end the session
+}
+
+// sessionExtra is the part of a session that most sessions never need: an
+// idle session holds none of it (10,000 of them: a megabyte less).
+type sessionExtra struct {
+	creds     []spool.Credential
+	reqs      []spool.HTTPRequest
+	tests     []spool.TestMessage
+	held      *smtp.Message // a message waiting for lookups (Config.EnrichWait)
+	holdUntil time.Time
+	os        *spool.OS // the client's OS, from its SYN (Config.Capture), once found
+}
+
+// extra returns ss's sessionExtra, made now if need be.
+func (ss *session) extra() *sessionExtra {
+	if ss.x == nil {
+		ss.x = new(sessionExtra)
+	}
+	return ss.x
+}
+
+// heldMsg is the message waiting for lookups, or nil.
+func (ss *session) heldMsg() *smtp.Message {
+	if ss.x == nil {
+		return nil
+	}
+	return ss.x.held
 }
 
 // tunnelMachine is what the proxy machines and the non-SMTP destinations
@@ -410,9 +428,8 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			return gnet.Close
 		}
 	}
-	if ss.held != nil && (lookupsReady(ss) || !now.Before(ss.holdUntil) || !s.resolverUp()) {
-		msg := ss.held
-		ss.held = nil
+	if msg := ss.heldMsg(); msg != nil && (lookupsReady(ss) || !now.Before(ss.x.holdUntil) || !s.resolverUp()) {
+		ss.x.held = nil
 		if ss.deliverNow(s, msg, now) {
 			return gnet.Close
 		}
@@ -509,8 +526,9 @@ func (ss *session) apply(s *Server, acts []smtp.Action, now time.Time) bool {
 				// Hold the message (the machine waits, reading nothing) until
 				// the lookups answer or the wait is over: its headers are
 				// written once, with what is known then.
-				ss.held, ss.holdUntil = a.Msg, now.Add(s.cfg.EnrichWait)
-				s.wheel.add(ss, ss.holdUntil)
+				x := ss.extra()
+				x.held, x.holdUntil = a.Msg, now.Add(s.cfg.EnrichWait)
+				s.wheel.add(ss, x.holdUntil)
 				continue
 			}
 			if ss.deliverNow(s, a.Msg, now) {
@@ -543,12 +561,12 @@ func (ss *session) applyProxy(s *Server, acts []proxy.Action, now time.Time) boo
 		case proxy.Close:
 			return true
 		case proxy.Auth:
-			if len(ss.creds) < maxRecorded {
-				ss.creds = append(ss.creds, spool.Credential{Mech: a.Cred.Mech, User: a.Cred.User, Password: a.Cred.Password})
+			if x := ss.extra(); len(x.creds) < maxRecorded {
+				x.creds = append(x.creds, spool.Credential{Mech: a.Cred.Mech, User: a.Cred.User, Password: a.Cred.Password})
 			}
 		case proxy.Request:
-			if len(ss.reqs) < maxRecorded {
-				ss.reqs = append(ss.reqs, httpRequest(a.Req))
+			if x := ss.extra(); len(x.reqs) < maxRecorded {
+				x.reqs = append(x.reqs, httpRequest(a.Req))
 			}
 		case proxy.Connect:
 			return ss.connect(s, a.Target, a.Proto, now)
@@ -592,12 +610,11 @@ func (ss *session) connect(s *Server, t proxy.Target, via proxy.Proto, now time.
 		ss.dest = "web"
 		w, acts := web.New(&s.cfg.Web, t.String(), now)
 		w.SetPeer(ss.dst)
-		ss.pm, ss.web = w, w
+		ss.pm = w
 		return ss.applyProxy(s, acts, now)
 	default:
 		ss.dest = "sink"
-		ss.sink = newSink(now)
-		ss.pm = ss.sink
+		ss.pm = newSink(now)
 		return false
 	}
 }
@@ -699,8 +716,8 @@ func (s *Server) deliver(ss *session, msg *smtp.Message) error {
 			Rcpts: len(msg.Rcpts), Data: msg.Data}, msg.Received)
 		if test {
 			s.stats.TestMessages.Add(1)
-			if len(ss.tests) < maxRecorded {
-				ss.tests = append(ss.tests, spool.TestMessage{QueueID: msg.QueueID, Reason: why, Relay: s.cfg.Relay != nil})
+			if x := ss.extra(); len(x.tests) < maxRecorded {
+				x.tests = append(x.tests, spool.TestMessage{QueueID: msg.QueueID, Reason: why, Relay: s.cfg.Relay != nil})
 			}
 		}
 	}
@@ -769,19 +786,23 @@ func (s *Server) resolverUp() bool {
 // a client quicker than that gets "unknown" in its first message's header
 // and the label in its session event.
 func (s *Server) srcOS(ss *session) *spool.OS {
-	if ss.os != nil || s.cfg.Capture == nil {
-		return ss.os
+	if s.cfg.Capture == nil {
+		return nil
+	}
+	if ss.x != nil && ss.x.os != nil {
+		return ss.x.os
 	}
 	var r fingerprint.Record
 	if !s.cfg.Capture.Lookup(ss.src, ss.dst, &r) {
 		return nil
 	}
 	m := s.cfg.Signatures.Match(&r)
-	ss.os = &spool.OS{Label: m.Label, Sig: r.Signature(), Dist: m.Dist, Generic: m.Generic, Fuzzy: m.Fuzzy, App: m.App}
+	o := &spool.OS{Label: m.Label, Sig: r.Signature(), Dist: m.Dist, Generic: m.Generic, Fuzzy: m.Fuzzy, App: m.App}
 	if m.Label == "" {
-		ss.os.Label = "???" // a SYN no signature knows, as p0f says
+		o.Label = "???" // a SYN no signature knows, as p0f says
 	}
-	return ss.os
+	ss.extra().os = o
+	return o
 }
 
 // sourceInfo returns the enrichment of ss's client, started now if it was
@@ -853,13 +874,13 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	now := s.now()
-	if ss.held != nil {
+	if msg := ss.heldMsg(); msg != nil {
 		// The client left while its message waited for the lookups: it was
 		// received whole, so it is kept (unacknowledged, it may come again).
-		if s.deliver(ss, ss.held) != nil {
+		if s.deliver(ss, msg) != nil {
 			s.stats.TempFails.Add(1)
 		}
-		ss.held = nil
+		ss.x.held = nil
 	}
 	var sum smtp.Summary
 	if ss.m != nil {
@@ -880,6 +901,10 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	proto := strings.ToUpper(ss.proto)
 	if ss.via != "" {
 		proto = string(ss.via)
+	}
+	var x sessionExtra
+	if ss.x != nil {
+		x = *ss.x
 	}
 	ev := &spool.Event{
 		Start:      ss.start.UTC(),
@@ -903,16 +928,16 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		Commands:   sum.CommandCounts(),
 		Errors:     sum.Errors,
 		BareLF:     sum.BareLF,
-		Auth:       ss.creds,
+		Auth:       x.creds,
 		Dest:       ss.dest,
-		HTTP:       ss.reqs,
-		Tests:      ss.tests,
+		HTTP:       x.reqs,
+		Tests:      x.tests,
 	}
 	if ss.via != "" {
 		ev.Target = ss.target.String()
 	}
-	if ss.sink != nil {
-		ev.TunnelBytes, ev.TunnelHead = ss.sink.total, ss.sink.sample
+	if k, ok := ss.pm.(*sink); ok {
+		ev.TunnelBytes, ev.TunnelHead = k.total, k.sample
 	}
 	ev.Src, ev.Dst = enrichment(s.sourceInfo(ss)), enrichment(s.destInfo(ss, nil))
 	ev.OS = s.srcOS(ss)
@@ -930,7 +955,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		s.stats.EventsLost.Add(1)
 		s.log.Warn("connection event not spooled", "session", ss.id, "err", err)
 	}
-	ss.m, ss.pm, ss.web, ss.sink = nil, nil, nil, nil // the wheel may hold the session a while: keep it small
+	ss.m, ss.pm, ss.x = nil, nil, nil // the wheel may hold the session a while: keep it small
 	if late {
 		// The answers that are still coming follow in an event of their
 		// own; they may have come since the check above.
