@@ -16,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -48,6 +49,8 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 		doReport = fs.Bool("report", true, "also write the paper's Table 1 and §3 analyses: CSV tables, SVG figures and report.html")
 		nfCuts   = fs.String("nf-cuts", "auto", "cut frequencies f for N(f) (Fig. 2), comma-separated; auto: 5, 10, 20, 50, ... up to 10^6; none: skip (trees are built down to the smallest f, so small values cost memory)")
 		memLimit = int64(3584 << 20)
+		spill    = fs.String("spill", "auto", "out-of-core budget: when the windows' transactions held in memory exceed SIZE (e.g. 512MiB), they go to temporary files in --spill-dir and each window's tree is built by an external sort; auto: an eighth of the memory limit; off: all in memory. The outputs are the same")
+		spillDir = fs.String("spill-dir", os.TempDir(), "directory for the out-of-core path's temporary files, removed when the run ends")
 		asnDB    = fs.String("asn-db", "", "ASN database (make data's data/ipdb/asn.mmdb, or GeoLite2-ASN) for the AS of sources whose messages do not carry X-Src-ASN")
 		ccDB     = fs.String("country-db", "", "country database (data/ipdb/country.mmdb, or GeoLite2-Country) for the country of sources whose messages do not carry X-Src-CC")
 		logLevel = fs.String("log-level", "info", "debug, info, warn or error")
@@ -107,6 +110,19 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg.Cut = n
 	}
+	switch *spill {
+	case "auto", "off":
+	default:
+		n, err := parseSize(*spill)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("spill: want a size (e.g. 512MiB), auto or off, got %q", *spill))
+		}
+		cfg.SpillBytes = n
+	}
+	cfg.SpillDir = *spillDir
+	if fi, err := os.Stat(*spillDir); err != nil || !fi.IsDir() {
+		errs = append(errs, fmt.Errorf("spill-dir: %q is not a directory", *spillDir))
+	}
 	if *out == "" {
 		errs = append(errs, errors.New("out: directory required"))
 	}
@@ -129,6 +145,9 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 
 	if os.Getenv("GOMEMLIMIT") == "" && memLimit > 0 {
 		debug.SetMemoryLimit(memLimit)
+	}
+	if *spill == "auto" {
+		cfg.SpillBytes = spillAuto(debug.SetMemoryLimit(-1))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -175,6 +194,19 @@ func runMine(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	return 0
+}
+
+// spillAuto is --spill auto's budget under the Go runtime's memory limit:
+// an eighth of it, none without a limit. Per message the miner keeps
+// about 40 bytes of columns and its share of the distinct values whatever
+// the budget; the transactions (about 30 bytes a message) and the trees'
+// sort (about 60) are what the budget bounds. At the default limit a day
+// of 12 million messages stays in memory, larger ones spill.
+func spillAuto(limit int64) int64 {
+	if limit <= 0 || limit == math.MaxInt64 {
+		return 0
+	}
+	return limit / 8
 }
 
 // treeNodes is how many nodes of the largest window's tree Fig. 1 shows.

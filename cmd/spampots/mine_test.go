@@ -21,11 +21,11 @@ import (
 
 func TestMineConfigProblems(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := runMine([]string{"--cut", "zero", "--window", "-1h", "--iat-max", "0s", "--nf-cuts", "1,x", filepath.Join(t.TempDir(), "nope.mbox")}, &out, &errb)
+	code := runMine([]string{"--cut", "zero", "--window", "-1h", "--iat-max", "0s", "--nf-cuts", "1,x", "--spill", "lots", "--spill-dir", filepath.Join(t.TempDir(), "nodir"), filepath.Join(t.TempDir(), "nope.mbox")}, &out, &errb)
 	if code != 2 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"cut:", "out:", "window", "nope.mbox", "iat-max", "nf-cuts"} {
+	for _, want := range []string{"cut:", "out:", "window", "nope.mbox", "iat-max", "nf-cuts", "spill:", "spill-dir:"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
 		}
@@ -222,6 +222,39 @@ func TestMineProgressBar(t *testing.T) {
 	}
 	if n := inputSize([]mine.Input{mine.FileInput(f), mine.FileInput("-")}); n != -1 {
 		t.Errorf("input size with stdin %d", n)
+	}
+}
+
+// TestMineSpill: the out-of-core path at a tiny budget writes the same
+// files, report included, as --spill off, and leaves nothing in
+// --spill-dir.
+func TestMineSpill(t *testing.T) {
+	dir := t.TempDir()
+	var mbox bytes.Buffer
+	for d := 2; d <= 4; d++ {
+		for i := range 40 {
+			fmt.Fprintf(&mbox, "From x Mon Apr  %d 00:00:00 2007\nSubject: offer %d\nFrom: a%d@example.com\nDate: Mon, %d Apr 2007 %02d:00:00 +0000\n\nbody %d\n\n", d, i%3, i%5, d, i%24, i%7)
+		}
+	}
+	in := filepath.Join(dir, "in.mbox")
+	os.WriteFile(in, mbox.Bytes(), 0o644)
+	spillDir := filepath.Join(dir, "spill")
+	os.Mkdir(spillDir, 0o755)
+	var so, se bytes.Buffer
+	for _, args := range [][]string{{"--spill", "off", "--out", filepath.Join(dir, "off")}, {"--spill", "200B", "--spill-dir", spillDir, "--out", filepath.Join(dir, "on")}} {
+		if code := runMine(append(args, "--cut", "5", "--log-level", "warn", in), &so, &se); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, se.String())
+		}
+	}
+	for _, name := range append(report.Files(), mine.CampaignsFile, mine.AssignmentsFile) {
+		a, _ := os.ReadFile(filepath.Join(dir, "off", name))
+		b, _ := os.ReadFile(filepath.Join(dir, "on", name))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs out of core", name)
+		}
+	}
+	if ents, _ := os.ReadDir(spillDir); len(ents) > 0 {
+		t.Errorf("spill directory not emptied: %v", ents)
 	}
 }
 

@@ -19,7 +19,12 @@
 //     depend on the order messages arrive in. The messages are then sorted
 //     lexicographically by that sequence and inserted into the FP-tree
 //     [Han et al. 2000]; the sort makes insertion a comparison with the
-//     previous path, and leaves the nodes in depth-first pre-order.
+//     previous path, and leaves the nodes in depth-first pre-order. The
+//     same steps are exported for a window that does not fit in memory:
+//     NewRanking (the order, from frequencies counted elsewhere),
+//     Ranking.Ranks, CompareRanks (the sort order) and an Inserter fed
+//     the messages in that order, e.g. from an external merge sort
+//     (miner/mine's out-of-core path), give the Tree Build gives.
 //  3. Tree.Cut(fc) finds the campaigns by the paper's rule alone;
 //     Tree.CutRules(fc, rules) adds the two rules below, as miner/mine does.
 //

@@ -583,3 +583,45 @@ func TestCutRules(t *testing.T) {
 		})
 	}
 }
+
+// TestInserter: frequencies counted outside, NewRanking, Ranks, a sort by
+// CompareRanks and an Inserter give the Tree Build gives.
+func TestInserter(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, minSupport := range []int{1, 3, 20} {
+		var b Builder
+		var msgs [][]Item
+		var freq []uint32
+		for range 2000 {
+			var m []Item
+			for range r.IntN(8) {
+				m = append(m, Item(r.IntN(60)))
+			}
+			b.Add(m)
+			m = slices.Compact(slices.Sorted(slices.Values(m)))
+			msgs = append(msgs, m)
+			for _, it := range m {
+				for int(it) >= len(freq) {
+					freq = append(freq, 0)
+				}
+				freq[it]++
+			}
+		}
+		want := b.Build(minSupport)
+		rk := NewRanking(freq, minSupport)
+		ranks := make([][]Item, len(msgs))
+		perm := make([]int32, len(msgs))
+		for m, items := range msgs {
+			ranks[m] = rk.Ranks(nil, items)
+			perm[m] = int32(m)
+		}
+		slices.SortFunc(perm, func(x, y int32) int { return CompareRanks(ranks[x], x, ranks[y], y) })
+		ins := rk.NewInserter(len(msgs))
+		for _, m := range perm {
+			ins.Insert(m, ranks[m])
+		}
+		if got := ins.Tree(); !reflect.DeepEqual(got, want) {
+			t.Errorf("minSupport %d: streamed tree differs from Build's (%d nodes, want %d)", minSupport, got.Nodes(), want.Nodes())
+		}
+	}
+}

@@ -130,32 +130,8 @@ func (b *Builder) Build(minSupport int) *Tree {
 	for _, it := range b.items {
 		freq[it]++
 	}
-
-	// order[r] is the item of rank r; rank[item] its rank, or pruned.
-	const pruned = math.MaxUint32
-	var order []Item
-	for it, f := range freq {
-		if int64(f) >= int64(minSupport) {
-			order = append(order, Item(it))
-		}
-	}
-	slices.SortFunc(order, func(a, c Item) int {
-		if freq[a] != freq[c] {
-			return cmp.Compare(freq[c], freq[a]) // frequency desc
-		}
-		return cmp.Compare(a, c) // then id asc: ties are deterministic
-	})
-	ofreq := make([]uint32, len(order))
-	for r, it := range order {
-		ofreq[r] = freq[it]
-	}
-	rank := freq // reuse: freq is no longer needed once order is sorted
-	for i := range rank {
-		rank[i] = pruned
-	}
-	for r, it := range order {
-		rank[it] = uint32(r)
-	}
+	rk := NewRanking(freq, minSupport)
+	freq = nil
 
 	// Rewrite every message in place as its ascending ranks, pruned items
 	// dropped.
@@ -163,7 +139,7 @@ func (b *Builder) Build(minSupport int) *Tree {
 	for m, end := range b.ends {
 		mw := w
 		for _, it := range b.items[start:end] {
-			if r := rank[it]; r != pruned {
+			if r := rk.rank[it]; r != pruned {
 				b.items[w] = Item(r)
 				w++
 			}
@@ -173,7 +149,7 @@ func (b *Builder) Build(minSupport int) *Tree {
 		b.ends[m] = w
 	}
 	b.items = b.items[:w]
-	rank, freq = nil, nil
+	rk.rank = nil
 
 	// Sort the messages lexicographically by rank sequence: inserting them in
 	// that order builds the trie in pre-order with one comparison against the
@@ -183,47 +159,149 @@ func (b *Builder) Build(minSupport int) *Tree {
 	for i := range perm {
 		perm[i] = int32(i)
 	}
-	slices.SortFunc(perm, func(x, y int32) int {
-		if c := slices.Compare(b.msg(x), b.msg(y)); c != 0 {
-			return c
-		}
-		return cmp.Compare(x, y)
-	})
+	slices.SortFunc(perm, func(x, y int32) int { return CompareRanks(b.msg(x), x, b.msg(y), y) })
 
-	t := &Tree{
-		nodes:      make([]node, 1, n/2+1),
-		leaf:       make([]int32, n),
-		order:      order,
-		freq:       ofreq,
-		minSupport: minSupport,
-	}
-	t.nodes[0] = node{parent: -1, count: uint32(n)}
-	var path []int32 // path[d] is the node at depth d+1 of the previous message
-	var prev []Item
+	ins := rk.NewInserter(n)
 	for _, m := range perm {
-		s := b.msg(m)
-		l := 0
-		for l < len(s) && l < len(prev) && s[l] == prev[l] {
-			l++
-		}
-		path = path[:l]
-		for _, nd := range path {
-			t.nodes[nd].count++
-		}
-		parent := int32(0)
-		if l > 0 {
-			parent = path[l-1]
-		}
-		for _, r := range s[l:] {
-			t.nodes = append(t.nodes, node{rank: uint32(r), count: 1, parent: parent})
-			parent = int32(len(t.nodes) - 1)
-			path = append(path, parent)
-		}
-		t.leaf[m] = parent
-		prev = s
+		ins.Insert(m, b.msg(m))
 	}
-	t.nodes = slices.Clip(t.nodes)
 	b.items, b.ends = nil, nil
+	return ins.Tree()
+}
+
+// pruned is a Ranking's rank of an item below minSupport.
+const pruned = math.MaxUint32
+
+// Ranking is a window's order of items for its tree: the items held by
+// at least minSupport messages, by frequency desc, then id asc. Build
+// computes it from the messages it holds; a caller streaming a window's
+// messages from elsewhere (miner/mine's out-of-core path) counts the
+// frequencies as it collects them, ranks each message with Ranks, sorts
+// the messages with CompareRanks and inserts them with an Inserter,
+// which gives the Tree Build would.
+type Ranking struct {
+	order      []Item   // order[r] is the kept item of rank r
+	freq       []uint32 // freq[r] is the window frequency of order[r]
+	rank       []uint32 // rank[item], or pruned
+	minSupport int
+}
+
+// NewRanking ranks the items of a window where freq[it] messages hold
+// item it; minSupport <= 1 keeps every item. freq is not modified.
+func NewRanking(freq []uint32, minSupport int) *Ranking {
+	minSupport = max(minSupport, 1)
+	rk := &Ranking{minSupport: minSupport}
+	for it, f := range freq {
+		if int64(f) >= int64(minSupport) {
+			rk.order = append(rk.order, Item(it))
+		}
+	}
+	slices.SortFunc(rk.order, func(a, c Item) int {
+		if freq[a] != freq[c] {
+			return cmp.Compare(freq[c], freq[a]) // frequency desc
+		}
+		return cmp.Compare(a, c) // then id asc: ties are deterministic
+	})
+	rk.freq = make([]uint32, len(rk.order))
+	for r, it := range rk.order {
+		rk.freq[r] = freq[it]
+	}
+	rk.rank = make([]uint32, len(freq))
+	for i := range rk.rank {
+		rk.rank[i] = pruned
+	}
+	for r, it := range rk.order {
+		rk.rank[it] = uint32(r)
+	}
+	return rk
+}
+
+// Kept is the number of items kept (ranks 0 to Kept-1).
+func (rk *Ranking) Kept() int { return len(rk.order) }
+
+// Ranks appends to dst the ranks of msg's kept items, ascending, each
+// once, and returns it: a message's path in the tree from the root down.
+// Items outside the frequencies NewRanking was given are dropped.
+func (rk *Ranking) Ranks(dst []Item, msg []Item) []Item {
+	n := len(dst)
+	for _, it := range msg {
+		if int(it) < len(rk.rank) {
+			if r := rk.rank[it]; r != pruned {
+				dst = append(dst, Item(r))
+			}
+		}
+	}
+	slices.Sort(dst[n:])
+	return append(dst[:n], slices.Compact(dst[n:])...)
+}
+
+// CompareRanks is the order in which an Inserter takes messages: by rank
+// sequence (as Ranks gives it) lexicographically, a prefix first, then
+// by message index.
+func CompareRanks(a []Item, ma int32, b []Item, mb int32) int {
+	if c := slices.Compare(a, b); c != 0 {
+		return c
+	}
+	return cmp.Compare(ma, mb)
+}
+
+// Inserter builds a Tree from a window's messages given one at a time in
+// CompareRanks order, holding only the tree: its nodes, and 4 bytes per
+// message for the node where its path ends.
+type Inserter struct {
+	t    *Tree
+	path []int32 // path[d] is the node at depth d+1 of the previous message
+	prev []Item
+	n    int
+}
+
+// NewInserter starts the tree of a window of messages messages (indexes
+// 0 to messages-1) ranked by rk.
+func (rk *Ranking) NewInserter(messages int) *Inserter {
+	t := &Tree{
+		nodes:      make([]node, 1, messages/2+1),
+		leaf:       make([]int32, messages),
+		order:      rk.order,
+		freq:       rk.freq,
+		minSupport: rk.minSupport,
+	}
+	t.nodes[0] = node{parent: -1, count: uint32(messages)}
+	return &Inserter{t: t}
+}
+
+// Insert adds message m, given as its ranks (Ranking.Ranks). Messages
+// must come in CompareRanks order, each exactly once; Insert panics on m
+// out of range or after Tree.
+func (in *Inserter) Insert(m int32, s []Item) {
+	t := in.t
+	l := 0
+	for l < len(s) && l < len(in.prev) && s[l] == in.prev[l] {
+		l++
+	}
+	in.path = in.path[:l]
+	for _, nd := range in.path {
+		t.nodes[nd].count++
+	}
+	parent := int32(0)
+	if l > 0 {
+		parent = in.path[l-1]
+	}
+	for _, r := range s[l:] {
+		t.nodes = append(t.nodes, node{rank: uint32(r), count: 1, parent: parent})
+		parent = int32(len(t.nodes) - 1)
+		in.path = append(in.path, parent)
+	}
+	t.leaf[m] = parent
+	in.prev = append(in.prev[:0], s...)
+	in.n++
+}
+
+// Tree returns the tree once every message was inserted; the Inserter
+// is then spent.
+func (in *Inserter) Tree() *Tree {
+	t := in.t
+	in.t = nil
+	t.nodes = slices.Clip(t.nodes)
 	return t
 }
 

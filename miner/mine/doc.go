@@ -66,6 +66,42 @@
 // memory limit (GOMEMLIMIT=3500MiB: 3.4 GiB peak RSS, against 4.4 GiB
 // without). The figures per size are in ../README.md.
 //
+// # Out of core
+//
+// Config.SpillBytes > 0 bounds what the windows' transactions take in
+// memory, for windows larger than memory (spill.go). Each window then
+// counts its items' frequencies as they are added (4 bytes per distinct
+// value) and appends each message's sorted item ids, encoded as the
+// Builder encodes them (a count, then uvarint gaps: about 30 bytes), to a
+// buffer; when all buffers together exceed SpillBytes, the largest are
+// appended to their window's file until half the budget is free. A file
+// is opened for each append and closed, so reading holds none open. When
+// a window is built (Workers at a time), fptree.NewRanking turns its
+// frequencies into the tree's item order; its file, then its buffer, is
+// read in sequence, each message ranked (pruned below minSupport) into a
+// sort buffer of SpillBytes/Workers bytes, sorted in
+// fptree.CompareRanks order (rank sequence, then message index: the
+// order Build inserts in) and written as a run. The runs are merged, at
+// most 32 at a time (more runs take merge passes, each one file more),
+// and the merged stream is inserted into an fptree.Inserter, which
+// holds only the tree (12 bytes a node and 4 a message). Cut, the N(f)
+// curve and Fig. 1's tree read the Tree as before, so every output is
+// the same bytes as in memory (TestOutOfCore checks the generated
+// streams and the TREC corpus at budgets that spill on every few
+// messages). A window that never spilled is sorted in memory in one
+// piece, as Build does.
+//
+// What stays in memory: the Result's 36 bytes of columns per message and
+// the window's 4 (its message index), which the campaign facts and
+// miner/report read at random; the Interners (each window's distinct
+// values, the Subjects and IPs), which give items their ids in input
+// order; each window's frequencies; and the trees, pruned at f_c. Run
+// makes one directory in Config.SpillDir (default os.TempDir()) and
+// removes it, with every file, before it returns, on success, error or
+// cancellation (spampots mine cancels on SIGINT and SIGTERM); a file is
+// removed as soon as it is read. A write error (a full disk) fails the
+// run. The figures for miner/eval's load are in ../README.md.
+//
 // On the TREC corpus a run costs about 0.9 CPU-seconds: zstd decoding
 // about 0.29, on the reading goroutine (the corpus's 128 MiB window makes
 // the decoder hold 256 MiB), mbox.Reader about 0.16 (it copies each entry

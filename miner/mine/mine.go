@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -66,6 +67,20 @@ type Config struct {
 	// databases and value formats as the sensor's X-Src-CC and X-Src-ASN
 	// (package enrich). It is read, never the DNS.
 	IPDB *ipdb.DB
+	// SpillBytes, when positive, turns the out-of-core path on (package
+	// doc, "Out of core"): the windows' transactions (each message's
+	// items, about 30 bytes) held in memory while reading are bounded by
+	// SpillBytes, the rest written to temporary files in SpillDir, and
+	// the windows' trees are built from them by an external sort whose
+	// buffers together hold about SpillBytes. The outputs are the same
+	// bytes as without it. 0 keeps everything in memory.
+	SpillBytes int64
+	// SpillDir is where the out-of-core path makes its temporary
+	// directory, removed before Run returns; "" means os.TempDir().
+	SpillDir string
+	// spillFanIn, when at least 2, bounds the runs one merge reads
+	// (defaultFanIn otherwise): tests force merge passes with it.
+	spillFanIn int
 	// Progress, when not nil, is updated while Run reads and mines.
 	Progress *Progress
 	// Logger receives progress and input problems; nil discards them.
@@ -242,6 +257,12 @@ type Result struct {
 	subjects   fptree.Interner
 	ccs        fptree.Interner
 	asns       fptree.Interner
+	spilled    spillStats // the out-of-core path's work, for tests
+}
+
+// spillStats is what the out-of-core path wrote.
+type spillStats struct {
+	flushes, files, bytes, passes int64
 }
 
 // CutCurve is N(f) of §3.1 (Fig. 2): the number of campaigns each window's
@@ -320,6 +341,10 @@ type window struct {
 	b    fptree.Builder
 	msgs []int32 // window message index → global index
 	buf  []fptree.Item
+	// Out of core (Config.SpillBytes > 0), instead of b: spill.go.
+	freq   []uint32 // freq[item]: the window's messages holding it
+	tx     []byte   // transactions not yet written to txFile (appendTx)
+	txFile string   // the window's transaction file, "" until written
 
 	stat  WindowStat
 	camps []fptree.Campaign
@@ -365,6 +390,16 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	res.IATMax = cfg.IATMax
 	for i, in := range inputs {
 		res.inputs[i] = in.Name
+	}
+
+	var ooc *spill
+	if cfg.SpillBytes > 0 {
+		var err error
+		ooc, err = newSpill(cfg.SpillDir, cfg.SpillBytes, cfg.Workers, cfg.spillFanIn)
+		if err != nil {
+			return nil, err
+		}
+		defer ooc.remove()
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -429,6 +464,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	}
 	pending := map[int]batch{}
 	next := 0
+	var spillErr error
 	add := func(it *item) {
 		g := int32(len(res.msgInput))
 		res.msgInput = append(res.msgInput, it.input)
@@ -461,8 +497,18 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		for _, f := range it.feats {
 			w.buf = append(w.buf, w.in.Intern(uint8(f.Type), f.Value))
 		}
-		w.b.Add(w.buf)
 		w.msgs = append(w.msgs, g)
+		if ooc == nil {
+			w.b.Add(w.buf)
+			return
+		}
+		slices.Sort(w.buf)
+		w.buf = slices.Compact(w.buf)
+		if spillErr == nil {
+			if spillErr = ooc.add(w, wins, w.buf); spillErr != nil {
+				cancel()
+			}
+		}
 	}
 	var inputErrs []InputError
 	perInput := make([]int, len(inputs)) // messages read from each input
@@ -486,6 +532,9 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 			}
 		}
 	}
+	if spillErr != nil {
+		return nil, spillErr
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -496,6 +545,9 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		res.inputStart[res.msgInput[g]] = g
 	}
 	log.Info("read", "messages", sum.Messages, "windows", len(wins), "seconds", time.Since(start).Seconds())
+	if ooc != nil {
+		log.Info("spill", "dir", ooc.dir, "files", ooc.files.Load(), "bytes", ooc.written.Load(), "held", ooc.held)
+	}
 
 	// Windows in time order, undated last (noTime sorts first, so move it).
 	slices.SortFunc(wins, func(a, b *window) int {
@@ -522,6 +574,8 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	// Build and cut in parallel.
 	wch := make(chan *window)
 	var bwg sync.WaitGroup
+	var buildErr error
+	var buildMu sync.Mutex
 	for range cfg.Workers {
 		bwg.Add(1)
 		go func() {
@@ -536,8 +590,22 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 				if len(curve) > 0 {
 					minSupport = min(fc, curve[0])
 				}
-				t := w.b.Build(minSupport)
-				w.b = fptree.Builder{}
+				var t *fptree.Tree
+				if ooc == nil {
+					t = w.b.Build(minSupport)
+					w.b = fptree.Builder{}
+				} else {
+					var err error
+					if t, err = ooc.build(ctx, w, minSupport); err != nil {
+						buildMu.Lock()
+						if buildErr == nil {
+							buildErr = err
+						}
+						buildMu.Unlock()
+						cancel()
+						continue
+					}
+				}
 				rules := cutRules(cfg, &w.in)
 				w.camps = t.CutRules(fc, rules)
 				w.stat = WindowStat{Window: windowLabel(w.key), Messages: n, Cut: fc, Nodes: t.Nodes(), Campaigns: len(w.camps)}
@@ -567,8 +635,15 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	}
 	close(wch)
 	bwg.Wait()
+	if buildErr != nil && !errors.Is(buildErr, context.Canceled) {
+		return nil, buildErr
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if ooc != nil {
+		res.spilled = spillStats{ooc.flushes, ooc.files.Load(), ooc.written.Load(), ooc.passes.Load()}
+		log.Info("spill done", "flushes", ooc.flushes, "files", ooc.files.Load(), "bytes", ooc.written.Load(), "merge_passes", ooc.passes.Load())
 	}
 
 	// Merge across windows in one Interner.
