@@ -784,7 +784,7 @@ func (s *Server) resolverUp() bool {
 // until found, and at the end: XDP has the record at accept, AF_PACKET
 // hands records over in blocks up to a few milliseconds after the SYN, so
 // a client quicker than that gets "unknown" in its first message's header
-// and the label in its session event.
+// (and in its session event, if the whole session was that quick).
 func (s *Server) srcOS(ss *session) *spool.OS {
 	if s.cfg.Capture == nil {
 		return nil

@@ -116,10 +116,18 @@ func TestFingerprintEndToEnd(t *testing.T) {
 					t.Errorf("%s: X-Src-OS %q, p0f says %q", e.Envelope.MailFrom, got, want)
 				}
 			}
+			found := 0
 			for _, ev := range events {
+				if ev.OS == nil && mode == "afpacket" {
+					continue // the whole session was quicker than the ring's 4 ms block
+				}
+				found++
 				if ev.OS == nil || ev.OS.Label != labels[ev.SrcPort] || ev.OS.Sig == "" {
 					t.Errorf("event of port %d: os %+v, p0f says %q", ev.SrcPort, ev.OS, labels[ev.SrcPort])
 				}
+			}
+			if found == 0 {
+				t.Errorf("no session event carries the client's OS")
 			}
 			t.Logf("%s: %d messages, X-Src-OS %q as p0f says; %d packets to port 25 counted as tcpdump saw", mode, n, entries[0].Envelope.SrcOS, seen)
 		})
