@@ -91,11 +91,16 @@
 // messages). A window that never spilled is sorted in memory in one
 // piece, as Build does.
 //
-// What stays in memory: the Result's 36 bytes of columns per message and
-// the window's 4 (its message index), which the campaign facts and
-// miner/report read at random; the Interners (each window's distinct
-// values, the Subjects and IPs), which give items their ids in input
-// order; each window's frequencies; and the trees, pruned at f_c. Run
+// What stays in memory: the Result's columns, about 20 bytes per message
+// (X-Src-CC and X-Src-ASN take none until a message has one; a window's
+// message indexes are kept as runs, 8 bytes a run), which the campaign
+// facts and miner/report read at random; the Interners (each window's
+// distinct values and the IPs), which give items their ids in input
+// order; each window's frequencies; and the trees, pruned at f_c. The raw
+// Subjects are not kept: each distinct one gets its id in input order
+// from a 96-bit key (16 bytes or so), its bytes are appended to a file,
+// and only the campaigns' top Subjects are read back after the cut
+// (spillstr.go). Run
 // makes one directory in Config.SpillDir (default os.TempDir()) and
 // removes it, with every file, before it returns, on success, error or
 // cancellation (spampots mine cancels on SIGINT and SIGTERM); a file is

@@ -12,8 +12,10 @@ import (
 // campaignFacts fills each campaign's samples, times, days, D(c), bursts
 // and top lists from the per-message columns, once msgCamp is set. It
 // visits each campaign's messages together (a counting sort by campaign),
-// so the work is linear in the messages.
-func (r *Result) campaignFacts() {
+// so the work is linear in the messages. Out of core, the top Subjects'
+// strings are read back from the spill directory at the end, the only
+// error.
+func (r *Result) campaignFacts() error {
 	nc := len(r.Campaigns)
 	start := make([]int, nc+1)
 	for _, c := range r.msgCamp {
@@ -35,6 +37,11 @@ func (r *Result) campaignFacts() {
 	}
 	iatMax := r.IATMax.Microseconds()
 	subj := newTopCounter(&r.subjects)
+	var subjIDs [][]int32 // out of core: each campaign's top Subjects' ids
+	if r.subjSpill != nil {
+		subj = &topCounter{counts: make([]int32, r.subjSpill.ids.Len())}
+		subjIDs = make([][]int32, nc)
+	}
 	srcs := newTopCounter(&r.srcs)
 	ccs := newTopCounter(&r.ccs)
 	asns := newTopCounter(&r.asns)
@@ -45,7 +52,7 @@ func (r *Result) campaignFacts() {
 		times = times[:0]
 		for _, g := range msgs {
 			if len(cp.Samples) < MaxSamples {
-				in := r.msgInput[g]
+				in := r.inputOf(int(g))
 				cp.Samples = append(cp.Samples, Ref{r.inputs[in], int(g) - r.inputStart[in]})
 			}
 			cp.Bytes += int64(r.msgBytes[g])
@@ -54,10 +61,13 @@ func (r *Result) campaignFacts() {
 			}
 			subj.add(r.msgSubj[g])
 			srcs.add(r.msgSrc[g])
-			ccs.add(r.msgCC[g])
-			asns.add(r.msgASN[g])
+			ccs.add(r.msgCC.at(g))
+			asns.add(r.msgASN.at(g))
 		}
 		cp.TopSubjects = subj.top(MaxTop)
+		if subjIDs != nil {
+			subjIDs[c] = slices.Clone(subj.ids)
+		}
 		cp.SourceIPs = len(srcs.touched)
 		cp.TopSourceIPs = srcs.top(MaxTop)
 		cp.Countries = ccs.top(MaxTop)
@@ -80,6 +90,20 @@ func (r *Result) campaignFacts() {
 			}
 		}
 	}
+	if subjIDs == nil {
+		return nil
+	}
+	vals, err := r.subjSpill.values(slices.Concat(subjIDs...))
+	if err != nil {
+		return err
+	}
+	for c, ids := range subjIDs {
+		for i, id := range ids {
+			r.Campaigns[c].TopSubjects[i].Value = vals[id]
+		}
+	}
+	r.subjSpill = nil
+	return nil
 }
 
 // dayOf is the UTC date of Unix microseconds t, as days since 1970-01-01.
@@ -94,10 +118,13 @@ func dayOf(t int64) int64 {
 
 // topCounter counts interned values (ids of one Interner) over one
 // campaign's messages at a time, in a dense array reset after each top.
+// Without an Interner (in nil) the top's values are left "", its ids in
+// ids.
 type topCounter struct {
 	in      *fptree.Interner
 	counts  []int32
 	touched []int32
+	ids     []int32 // the last top's ids
 }
 
 func newTopCounter(in *fptree.Interner) *topCounter {
@@ -121,8 +148,12 @@ func (t *topCounter) top(n int) []Count {
 		return cmp.Or(cmp.Compare(t.counts[b], t.counts[a]), cmp.Compare(a, b))
 	})
 	out := []Count{}
-	for _, id := range t.touched[:min(n, len(t.touched))] {
-		_, v, _ := t.in.Pair(fptree.Item(id))
+	t.ids = append(t.ids[:0], t.touched[:min(n, len(t.touched))]...)
+	for _, id := range t.ids {
+		var v string
+		if t.in != nil {
+			_, v, _ = t.in.Pair(fptree.Item(id))
+		}
 		out = append(out, Count{v, int(t.counts[id])})
 	}
 	for _, id := range t.touched {

@@ -244,20 +244,22 @@ type Result struct {
 	Tree *TreeTop
 
 	inputs     []string
-	inputStart []int   // inputStart[i]: global index of input i's first message
-	msgInput   []int32 // per message: its input
+	inputStart []int   // inputStart[i]: global index of input i's first message (its messages follow)
 	msgCamp    []int32 // per message: index into Campaigns, -1 for none
 	msgTime    []int64 // per message: Unix microseconds, or noTime
 	msgBytes   []int32 // per message: bytes as stored, 0 when too large
 	msgSrc     []int32 // per message: source IP id in srcs, -1 for none
 	msgSubj    []int32 // per message: Subject id in subjects, -1 for none
-	msgCC      []int32 // per message: X-Src-CC id in ccs, -1 for none
-	msgASN     []int32 // per message: X-Src-ASN id in asns, -1 for none
+	msgCC      optCol  // per message: X-Src-CC id in ccs, -1 for none
+	msgASN     optCol  // per message: X-Src-ASN id in asns, -1 for none
 	srcs       fptree.Interner
 	subjects   fptree.Interner
-	ccs        fptree.Interner
-	asns       fptree.Interner
-	spilled    spillStats // the out-of-core path's work, for tests
+	// subjSpill, out of core, gives msgSubj's ids instead of subjects
+	// and holds the Subjects on disk (spillstr.go).
+	subjSpill *spilledStrings
+	ccs       fptree.Interner
+	asns      fptree.Interner
+	spilled   spillStats // the out-of-core path's work, for tests
 }
 
 // spillStats is what the out-of-core path wrote.
@@ -298,12 +300,19 @@ func (r *Result) SourceIP(id int32) string {
 func (r *Result) Inputs() []string { return r.inputs }
 
 // Messages is the number of messages read.
-func (r *Result) Messages() int { return len(r.msgInput) }
+func (r *Result) Messages() int { return len(r.msgTime) }
+
+// inputOf returns message g's input: the last input starting at or
+// before g (an input without messages starts where the next one does).
+func (r *Result) inputOf(g int) int {
+	i, _ := slices.BinarySearch(r.inputStart, g+1)
+	return i - 1
+}
 
 // Assignment returns message g's input, index in it and campaign id ("" for
 // none), g counting all inputs' messages in order.
 func (r *Result) Assignment(g int) (input string, n int, campaign string) {
-	in := r.msgInput[g]
+	in := r.inputOf(g)
 	if c := r.msgCamp[g]; c >= 0 {
 		campaign = r.Campaigns[c].ID
 	}
@@ -339,7 +348,7 @@ type window struct {
 	key  int64
 	in   fptree.Interner
 	b    fptree.Builder
-	msgs []int32 // window message index → global index
+	msgs msgRuns // window message index → global index
 	buf  []fptree.Item
 	// Out of core (Config.SpillBytes > 0), instead of b: spill.go.
 	freq   []uint32 // freq[item]: the window's messages holding it
@@ -400,6 +409,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 			return nil, err
 		}
 		defer ooc.remove()
+		res.subjSpill = &spilledStrings{s: ooc}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -466,14 +476,22 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	next := 0
 	var spillErr error
 	add := func(it *item) {
-		g := int32(len(res.msgInput))
-		res.msgInput = append(res.msgInput, it.input)
+		g := int32(len(res.msgTime))
 		res.msgTime = append(res.msgTime, it.t)
 		res.msgBytes = append(res.msgBytes, it.size)
 		res.msgSrc = append(res.msgSrc, intern(&res.srcs, it.src))
-		res.msgSubj = append(res.msgSubj, intern(&res.subjects, it.subject))
-		res.msgCC = append(res.msgCC, intern(&res.ccs, it.cc))
-		res.msgASN = append(res.msgASN, intern(&res.asns, it.asn))
+		if ooc == nil {
+			res.msgSubj = append(res.msgSubj, intern(&res.subjects, it.subject))
+		} else {
+			id, err := res.subjSpill.id(it.subject)
+			if err != nil && spillErr == nil {
+				spillErr = err
+				cancel()
+			}
+			res.msgSubj = append(res.msgSubj, id)
+		}
+		res.msgCC.add(intern(&res.ccs, it.cc))
+		res.msgASN.add(intern(&res.asns, it.asn))
 		sum.Bytes += int64(it.size)
 		if it.bad != "" {
 			sum.BadMessages[it.bad]++
@@ -497,7 +515,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		for _, f := range it.feats {
 			w.buf = append(w.buf, w.in.Intern(uint8(f.Type), f.Value))
 		}
-		w.msgs = append(w.msgs, g)
+		w.msgs.add(g)
 		if ooc == nil {
 			w.b.Add(w.buf)
 			return
@@ -539,10 +557,10 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		return nil, err
 	}
 	sum.InputErrors = inputErrs
-	sum.Messages = len(res.msgInput)
+	sum.Messages = len(res.msgTime)
 	// inputStart: messages are in input order.
-	for g := len(res.msgInput) - 1; g >= 0; g-- {
-		res.inputStart[res.msgInput[g]] = g
+	for i := 1; i < len(inputs); i++ {
+		res.inputStart[i] = res.inputStart[i-1] + perInput[i-1]
 	}
 	log.Info("read", "messages", sum.Messages, "windows", len(wins), "seconds", time.Since(start).Seconds())
 	if ooc != nil {
@@ -564,7 +582,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 	var treeWin *window
 	if cfg.TreeNodes > 0 {
 		for _, w := range wins {
-			if len(w.msgs) > 0 && (treeWin == nil || len(w.msgs) > len(treeWin.msgs)) {
+			if w.msgs.len() > 0 && (treeWin == nil || w.msgs.len() > treeWin.msgs.len()) {
 				treeWin = w
 			}
 		}
@@ -581,7 +599,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		go func() {
 			defer bwg.Done()
 			for w := range wch {
-				n := len(w.msgs)
+				n := w.msgs.len()
 				fc := cfg.Cut
 				if fc <= 0 {
 					fc = fptree.AutoCut(n)
@@ -711,7 +729,7 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		slices.SortFunc(c.Variants, func(a, b Attribute) int { return cmp.Compare(a.Value, b.Value) })
 		c.Samples = []Ref{}
 	}
-	res.msgCamp = make([]int32, len(res.msgInput))
+	res.msgCamp = make([]int32, len(res.msgTime))
 	for g := range res.msgCamp {
 		res.msgCamp[g] = -1
 	}
@@ -719,11 +737,13 @@ func Run(ctx context.Context, cfg Config, inputs []Input) (*Result, error) {
 		for _, p := range m.Parts {
 			w := wins[p.Window]
 			for _, wm := range w.camps[p.Campaign].Messages {
-				res.msgCamp[w.msgs[wm]] = rank[mi]
+				res.msgCamp[w.msgs.at(wm)] = rank[mi]
 			}
 		}
 	}
-	res.campaignFacts()
+	if err := res.campaignFacts(); err != nil {
+		return nil, err
+	}
 	sum.SourceIPs = res.srcs.Len()
 	sum.Campaigns = len(res.Campaigns)
 	sum.Seconds = time.Since(start).Seconds()

@@ -77,7 +77,8 @@ func (r *Result) WriteAssignments(w io.Writer) error {
 		names[i] = tsvEscape.Replace(n)
 	}
 	var num []byte
-	for g, in := range r.msgInput {
+	for g := range r.msgCamp {
+		in := r.inputOf(g)
 		bw.WriteString(names[in])
 		bw.WriteByte('\t')
 		num = strconv.AppendInt(num[:0], int64(g-r.inputStart[in]), 10)

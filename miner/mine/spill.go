@@ -167,7 +167,7 @@ func noEOF(err error) error {
 func (s *spill) build(ctx context.Context, w *window, minSupport int) (*fptree.Tree, error) {
 	rk := fptree.NewRanking(w.freq, minSupport)
 	w.freq = nil
-	n := len(w.msgs)
+	n := w.msgs.len()
 	var src io.Reader = bytes.NewReader(w.tx)
 	var txf *os.File
 	// A window whose transactions all stayed in memory is sorted there
