@@ -3,12 +3,15 @@ package main
 import (
 	"bufio"
 	"net"
+	"net/smtp"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spampots/spampots/enrich/ipdb/ipdbtest"
 )
 
 // smtpConn is a bare client for driving a session step by step.
@@ -125,4 +128,43 @@ func TestSIGHUP(t *testing.T) {
 	if files, _ := filepath.Glob(filepath.Join(dir, "closed", "*.mbox.zst")); len(files) != 2 {
 		t.Errorf("closed/ holds %v, want two segments", files)
 	}
+}
+
+// TestSIGHUPReloadsDatabases: SIGHUP also reloads the IP databases,
+// replaced on disk as make data replaces them, without dropping a session
+// in progress.
+func TestSIGHUPReloadsDatabases(t *testing.T) {
+	dir := t.TempDir()
+	asn, cc := filepath.Join(dir, "asn.mmdb"), filepath.Join(dir, "country.mmdb")
+	ipdbtest.WriteASN(t, asn, "41.155.0.0,41.155.127.255,33776,STARCOMMS-AS\n", "")
+	ipdbtest.WriteCountry(t, cc, true, false, map[string]string{"41.155.0.0/17": "NG"})
+	p := startSensor(t, filepath.Join(dir, "spool"), "--asn-db", asn, "--country-db", cc)
+	c, err := smtp.Dial(p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail("reload@sender.example"); err != nil {
+		t.Fatal(err)
+	}
+	ipdbtest.WriteASN(t, asn, "41.155.0.0,41.155.127.255,33776,STARCOMMS-AS\n195.4.92.0,195.4.93.255,5430,freenet\n", "")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog("enrichment databases reloaded")
+	if !strings.Contains(p.stderr.String(), "asn_records=2") {
+		t.Errorf("the new ASN database was not loaded:\n%s", p.stderr)
+	}
+	// The session that was open goes on.
+	if err := c.Rcpt("victim@example.org"); err != nil {
+		t.Fatalf("RCPT after the reload: %v", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("Subject: across a reload\r\n\r\nx\r\n"))
+	if err := w.Close(); err != nil {
+		t.Fatalf("DATA after the reload: %v", err)
+	}
+	c.Quit()
+	p.stop()
 }
