@@ -55,6 +55,8 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseDB -fuzztime $(FUZZTIME) ./fingerprint
 	$(GO) test -run XXX -fuzz FuzzParseASN -fuzztime $(FUZZTIME) ./enrich
 	$(GO) test -run XXX -fuzz FuzzParseDNSBL -fuzztime $(FUZZTIME) ./enrich
+	$(GO) test -run XXX -fuzz FuzzTCPDstPort -fuzztime $(FUZZTIME) ./fingerprint/capture
+	$(GO) test -run XXX -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./miner/mine
 
 bench: build
 	$(GO) test -run XXX -bench . -benchmem ./...
