@@ -7,8 +7,9 @@ import (
 	"github.com/spampots/spampots/fingerprint/syntest"
 )
 
-// TestSyntestCases keeps fingerprint/syntest's copy of the crafted SYNs, used
-// by the capture paths' tests, identical to this package's table.
+// TestSyntestCases: synCases are syntest's cases; this package's own packet
+// builder (synth_test.go, used by the other tests here) and syntest's must
+// give the same bytes for every one of them.
 func TestSyntestCases(t *testing.T) {
 	shared := syntest.Cases()
 	if len(shared) != len(synCases) {
