@@ -53,12 +53,7 @@ func with(s syn, f func(*syn)) syn { f(&s); return s }
 var synCases = func() []synCase {
 	var cs []synCase
 	for _, c := range syntest.Cases() {
-		s := c.SYN
-		cs = append(cs, synCase{name: c.Name, os: c.OS, params: c.Params, raw: c.Raw, syn: syn{
-			v6: s.V6, src: s.Src, dst: s.Dst, ttl: s.TTL, tos: s.TOS, df: s.DF, mbz: s.MBZ, id: s.ID,
-			flow: s.Flow, ipOpts: s.IPOpts, win: s.Win, seq: s.Seq, ack: s.Ack, flags: s.Flags,
-			ns: s.NS, urg: s.Urg, opts: s.Opts, payload: s.Payload,
-		}})
+		cs = append(cs, synCase{name: c.Name, os: c.OS, params: c.Params, raw: c.Raw, syn: fromShared(c.SYN)})
 	}
 	return cs
 }()
