@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spampots/spampots/fingerprint/syntest"
 )
 
 // rawSigRE is the grammar of p0f's raw_sig for a packet (dump_sig).
@@ -27,7 +29,7 @@ func FuzzParseIP(f *testing.F) {
 	}
 	for i, c := range edgeCases {
 		s := c.syn
-		s.src, s.dst = caseSource(i, s.v6)
+		s.src, s.dst = syntest.Source(i, s.v6)
 		f.Add(s.build(f))
 	}
 	f.Add(linuxSYN4[:40])

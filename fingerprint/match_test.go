@@ -3,6 +3,8 @@ package fingerprint
 import (
 	"strings"
 	"testing"
+
+	"github.com/spampots/spampots/fingerprint/syntest"
 )
 
 func defaultDB(tb testing.TB) *DB {
@@ -42,7 +44,7 @@ func TestMatchFields(t *testing.T) {
 	db := defaultDB(t)
 	match := func(s syn) Match {
 		t.Helper()
-		s.src, s.dst = caseSource(1, s.v6)
+		s.src, s.dst = syntest.Source(1, s.v6)
 		var r Record
 		if err := ParseIP(s.build(t), &r); err != nil {
 			t.Fatal(err)
@@ -50,7 +52,7 @@ func TestMatchFields(t *testing.T) {
 		return db.Match(&r)
 	}
 
-	m := match(linux(1460, 29200, 7))
+	m := match(fromShared(syntest.Linux(1460, 29200, 7)))
 	want := Match{Label: "Linux 3.11 and newer", Class: "unix", Name: "Linux", Flavor: "3.11 and newer", Line: 97}
 	if m != want {
 		t.Errorf("Linux: got %#v, want %#v", m, want)
@@ -59,7 +61,7 @@ func TestMatchFields(t *testing.T) {
 		t.Error("Known() = false for a match")
 	}
 
-	m = match(apple(6))
+	m = match(fromShared(syntest.Apple(6)))
 	want = Match{Label: "Mac OS X", Class: "unix", Name: "Mac OS X", Generic: true, Line: 228}
 	if m != want {
 		t.Errorf("generic macOS: got %#v, want %#v", m, want)
@@ -202,7 +204,7 @@ func TestMatchEdgeDB(t *testing.T) {
 	for i, c := range edgeCases {
 		t.Run(c.name, func(t *testing.T) {
 			s := c.syn
-			s.src, s.dst = caseSource(i, s.v6)
+			s.src, s.dst = syntest.Source(i, s.v6)
 			var r Record
 			if err := ParseIP(s.build(t), &r); err != nil {
 				t.Fatal(err)

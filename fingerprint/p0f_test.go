@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spampots/spampots/fingerprint/syntest"
 )
 
 // p0fObservation is one mod=syn (or mod=sendsyn probe) line of p0f's log.
@@ -183,7 +185,7 @@ func TestP0fDifferentialEdgeDB(t *testing.T) {
 	frames := make([][]byte, len(edgeCases))
 	for i, c := range edgeCases {
 		s := c.syn
-		s.src, s.dst = caseSource(i, s.v6)
+		s.src, s.dst = syntest.Source(i, s.v6)
 		pkts[i] = s.build(t)
 		frames[i] = ethernet(pkts[i])
 	}
