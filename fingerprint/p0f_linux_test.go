@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spampots/spampots/fingerprint/syntest"
 )
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -40,27 +42,6 @@ func openLoopbackCapture(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return fd
-}
-
-// clientVariant is a way of dialling with the kernel's own TCP stack.
-type clientVariant struct {
-	name    string
-	network string // "tcp4" or "tcp6"
-	opts    [][3]int
-}
-
-var clientVariants = []clientVariant{
-	{"kernel ipv4", "tcp4", nil},
-	{"kernel ipv6", "tcp6", nil},
-	{"kernel ipv4 mss 1200", "tcp4", [][3]int{{syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 1200}}},
-	{"kernel ipv6 mss 1380", "tcp6", [][3]int{{syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 1380}}},
-	{"kernel ipv4 rcvbuf 4k", "tcp4", [][3]int{{syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096}}},
-	{"kernel ipv4 rcvbuf 256k", "tcp4", [][3]int{{syscall.SOL_SOCKET, syscall.SO_RCVBUF, 256 << 10}}},
-	{"kernel ipv4 ttl 50", "tcp4", [][3]int{{syscall.IPPROTO_IP, syscall.IP_TTL, 50}}},
-	{"kernel ipv4 tos 0x28", "tcp4", [][3]int{{syscall.IPPROTO_IP, syscall.IP_TOS, 0x28}}},
-	{"kernel ipv6 hop limit 40", "tcp6", [][3]int{{syscall.IPPROTO_IPV6, syscall.IPV6_UNICAST_HOPS, 40}}},
-	{"kernel ipv4 mss 536 ttl 200", "tcp4", [][3]int{
-		{syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 536}, {syscall.IPPROTO_IP, syscall.IP_TTL, 200}}},
 }
 
 // TestP0fDifferentialLoopback captures real SYNs of this machine's TCP stack
@@ -98,32 +79,22 @@ func TestP0fDifferentialLoopback(t *testing.T) {
 	// Dial each variant; remember the client address of its SYN.
 	want := map[netip.AddrPort]string{}
 	var order []netip.AddrPort
-	for _, v := range clientVariants {
-		ln, ok := listeners[v.network]
+	for _, v := range syntest.KernelClients {
+		ln, ok := listeners[v.Network]
 		if !ok {
 			continue
 		}
-		d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, c syscall.RawConn) error {
-			var serr error
-			err := c.Control(func(fd uintptr) {
-				for _, o := range v.opts {
-					if err := syscall.SetsockoptInt(int(fd), o[0], o[1], o[2]); err != nil {
-						serr = err
-					}
-				}
-			})
-			return errors.Join(err, serr)
-		}}
+		d := v.Dialer(5 * time.Second)
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		c, err := d.DialContext(ctx, v.network, ln.Addr().String())
+		c, err := d.DialContext(ctx, v.Network, ln.Addr().String())
 		cancel()
 		if err != nil {
-			t.Fatalf("%s: dial: %v", v.name, err)
+			t.Fatalf("%s: dial: %v", v.Name, err)
 		}
 		local := c.LocalAddr().(*net.TCPAddr).AddrPort()
 		c.Close()
 		local = netip.AddrPortFrom(local.Addr().Unmap(), local.Port())
-		want[local] = v.name
+		want[local] = v.Name
 		order = append(order, local)
 	}
 

@@ -4,12 +4,10 @@ package synfp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,27 +18,6 @@ import (
 	"github.com/spampots/spampots/fingerprint/capture/afpacket"
 	"github.com/spampots/spampots/fingerprint/syntest"
 )
-
-// clientVariant is a way of dialling with the kernel's own TCP stack.
-type clientVariant struct {
-	name    string
-	network string // "tcp4" or "tcp6"
-	opts    [][3]int
-}
-
-var clientVariants = []clientVariant{
-	{"kernel ipv4", "tcp4", nil},
-	{"kernel ipv6", "tcp6", nil},
-	{"kernel ipv4 mss 1200", "tcp4", [][3]int{{syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 1200}}},
-	{"kernel ipv6 mss 1380", "tcp6", [][3]int{{syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 1380}}},
-	{"kernel ipv4 rcvbuf 4k", "tcp4", [][3]int{{syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096}}},
-	{"kernel ipv4 rcvbuf 256k", "tcp4", [][3]int{{syscall.SOL_SOCKET, syscall.SO_RCVBUF, 256 << 10}}},
-	{"kernel ipv4 ttl 50", "tcp4", [][3]int{{syscall.IPPROTO_IP, syscall.IP_TTL, 50}}},
-	{"kernel ipv4 tos 0x28", "tcp4", [][3]int{{syscall.IPPROTO_IP, syscall.IP_TOS, 0x28}}},
-	{"kernel ipv6 hop limit 40", "tcp6", [][3]int{{syscall.IPPROTO_IPV6, syscall.IPV6_UNICAST_HOPS, 40}}},
-	{"kernel ipv4 mss 536 ttl 200", "tcp4", [][3]int{
-		{syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 536}, {syscall.IPPROTO_IP, syscall.IP_TTL, 200}}},
-}
 
 // sentSYN is a SYN the test sent and what it knows about it.
 type sentSYN struct {
@@ -142,14 +119,14 @@ func TestSideBySide(t *testing.T) {
 
 			// The kernel's own SYNs.
 			dials := map[netip.AddrPort]string{}
-			for _, v := range clientVariants {
+			for _, v := range syntest.KernelClients {
 				dst := netip.AddrPortFrom(np.sensor4, 25)
-				if v.network == "tcp6" {
+				if v.Network == "tcp6" {
 					dst = netip.AddrPortFrom(np.sensor6, 25)
 				}
 				src := dial(t, np.peerNS, v, dst)
-				dials[src] = v.name
-				syns = append(syns, sentSYN{name: v.name, src: src, dst: dst})
+				dials[src] = v.Name
+				syns = append(syns, sentSYN{name: v.Name, src: src, dst: dst})
 			}
 			for range dials {
 				select {
@@ -234,26 +211,16 @@ func TestSideBySide(t *testing.T) {
 
 // dial connects from namespace ns with the kernel's stack and returns the
 // client's address.
-func dial(t *testing.T, ns string, v clientVariant, dst netip.AddrPort) netip.AddrPort {
+func dial(t *testing.T, ns string, v syntest.KernelClient, dst netip.AddrPort) netip.AddrPort {
 	t.Helper()
 	var local netip.AddrPort
 	must(t, inNetns(ns, func() error {
-		d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-			var serr error
-			err := c.Control(func(fd uintptr) {
-				for _, o := range v.opts {
-					if err := syscall.SetsockoptInt(int(fd), o[0], o[1], o[2]); err != nil {
-						serr = err
-					}
-				}
-			})
-			return errors.Join(err, serr)
-		}}
+		d := v.Dialer(0)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		c, err := d.DialContext(ctx, v.network, dst.String())
+		c, err := d.DialContext(ctx, v.Network, dst.String())
 		if err != nil {
-			return fmt.Errorf("%s: %w", v.name, err)
+			return fmt.Errorf("%s: %w", v.Name, err)
 		}
 		local = unmap(c.LocalAddr().(*net.TCPAddr).AddrPort())
 		return c.Close()
