@@ -25,6 +25,19 @@ func (n netns) cmd(name string, args ...string) *exec.Cmd {
 	return exec.Command("ip", append([]string{"netns", "exec", n.name, name}, args...)...)
 }
 
+// start starts c (made by n.cmd) with its output in the returned lines,
+// and kills it at the end of the test if it still runs.
+func (n netns) start(c *exec.Cmd) *logLines {
+	n.t.Helper()
+	l := newLogLines()
+	c.Stdout, c.Stderr = l, l
+	if err := c.Start(); err != nil {
+		n.t.Fatalf("[%s] %s: %v", n.name, c.Path, err)
+	}
+	n.t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	return l
+}
+
 func (n netns) run(name string, args ...string) string {
 	n.t.Helper()
 	out, err := n.cmd(name, args...).CombinedOutput()
@@ -108,12 +121,7 @@ func TestContainment(t *testing.T) {
 	sensor := sensorNS.cmd(binPath, "sensor", "--id", "T-01", "--spool", spoolDir, "--listen", "smtp=127.0.0.1:2525",
 		"--listen", "smtp=10.231.0.2:25", "--ship-to", "https://"+caddr, "--ship-token", token, "--collector-pin", m[1],
 		"--keep", "1h", "--ship-rate", "0", "--log-level", "info")
-	logs := newLogLines()
-	sensor.Stderr = logs
-	if err := sensor.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { sensor.Process.Kill(); sensor.Wait() }()
+	logs := sensorNS.start(sensor)
 	logs.wait(t, "listening", 2)
 
 	// Spam to the world's mail servers, as abusers send it.
@@ -221,12 +229,7 @@ func TestProxyContainment(t *testing.T) {
 				args = append(args, "--smarthost", "10.232.0.1:25")
 			}
 			sensor := sensorNS.cmd(binPath, args...)
-			logs := newLogLines()
-			sensor.Stderr = logs
-			if err := sensor.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { sensor.Process.Kill(); sensor.Wait() }()
+			logs := sensorNS.start(sensor)
 			logs.wait(t, "listening", 3)
 
 			conf := filepath.Join(t.TempDir(), "pc.conf")

@@ -43,12 +43,7 @@ func TestEnrichmentEndToEnd(t *testing.T) {
 	sensor := ns.cmd(binPath, "sensor", "--id", "T-01", "--spool", spoolDir, "--hostname", "mx.sensor.test",
 		"--listen", "smtp="+caseSensor+":25", "--listen", "socks="+caseSensor+":1080",
 		"--asn-db", asnDB, "--country-db", ccDB, "--resolver", "127.0.0.1:5353", "--log-level", "info")
-	logs := newLogLines()
-	sensor.Stderr = logs
-	if err := sensor.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { sensor.Process.Kill(); sensor.Wait() }()
+	logs := ns.start(sensor)
 	logs.wait(t, "listening", 2)
 
 	ns.run("swaks", "--server", caseSensor, "--port", "25", "--local-interface", caseSrc, "--from", "direct@bank.example",
@@ -149,12 +144,7 @@ func caseStudy(t testing.TB, sources []string) (ns netns, asnDB, ccDB string) {
 		}
 	}
 	dns := ns.cmd("dnsmasq", args...)
-	dnsLog := newLogLines()
-	dns.Stderr = dnsLog
-	if err := dns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dns.Process.Kill(); dns.Wait() })
+	dnsLog := ns.start(dns)
 	dnsLog.wait(t, "started", 1)
 	return ns, asnDB, ccDB
 }

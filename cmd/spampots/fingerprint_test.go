@@ -30,12 +30,7 @@ func TestFingerprintEndToEnd(t *testing.T) {
 			dir := t.TempDir()
 			p0fLog := filepath.Join(dir, "p0f.log")
 			p0f := sensorNS.cmd("p0f", "-i", vethS, "-o", p0fLog, "-f", "/etc/p0f/p0f.fp")
-			p0fOut := newLogLines()
-			p0f.Stdout, p0f.Stderr = p0fOut, p0fOut
-			if err := p0f.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { p0f.Process.Kill(); p0f.Wait() }()
+			p0fOut := sensorNS.start(p0f)
 			p0fOut.wait(t, "Entered main event loop", 1)
 			stopCapture := capturePackets(t, sensorNS, vethS)
 
@@ -43,12 +38,7 @@ func TestFingerprintEndToEnd(t *testing.T) {
 			sensor := sensorNS.cmd(binPath, "sensor", "--id", "T-01", "--spool", spoolDir, "--hostname", "mx.sensor.test",
 				"--listen", "smtp=10.234.0.2:25", "--fingerprint", mode, "--iface", vethS,
 				"--metrics-listen", "127.0.0.1:9425", "--log-level", "info")
-			logs := newLogLines()
-			sensor.Stderr = logs
-			if err := sensor.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { sensor.Process.Kill(); sensor.Wait() }()
+			logs := sensorNS.start(sensor)
 			logs.wait(t, "fingerprinting SYNs", 1)
 			logs.wait(t, "listening", 1)
 			if mode == "xdp" && !strings.Contains(logs.String(), "mode=xdp-") {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -78,15 +77,7 @@ func BenchmarkProxySMTP(b *testing.B) {
 //	go test -run XXX -bench ProxySessionRSS -benchtime 1x ./cmd/spampots
 func BenchmarkProxySessionRSS(b *testing.B) {
 	const n = 10000
-	var lim syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	if lim.Cur < n+1000 {
-		lim.Cur = n + 1000
-		lim.Max = max(lim.Max, lim.Cur)
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			b.Skipf("open-file limit: %v", err)
-		}
-	}
+	needOpenFiles(b, n+1000)
 	type step struct {
 		name string
 		send []byte

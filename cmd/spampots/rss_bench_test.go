@@ -17,15 +17,7 @@ import (
 //	go test -run XXX -bench SessionRSS -benchtime 1x ./cmd/spampots
 func BenchmarkSessionRSS(b *testing.B) {
 	const n = 10000
-	var lim syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	if lim.Cur < n+1000 {
-		lim.Cur = n + 1000
-		lim.Max = max(lim.Max, lim.Cur)
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			b.Skipf("open-file limit: %v", err)
-		}
-	}
+	needOpenFiles(b, n+1000)
 	t := b
 	tmp := b.TempDir()
 	gosink := filepath.Join(tmp, "gosmtp-sink")
@@ -72,6 +64,19 @@ func BenchmarkSessionRSS(b *testing.B) {
 			closeAll(conns)
 			cmd.Process.Kill()
 			cmd.Wait()
+		}
+	}
+}
+
+// needOpenFiles raises the open-file limit to n, or skips the benchmark.
+func needOpenFiles(b *testing.B, n uint64) {
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	if lim.Cur < n {
+		lim.Cur = n
+		lim.Max = max(lim.Max, lim.Cur)
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			b.Skipf("open-file limit: %v", err)
 		}
 	}
 }
