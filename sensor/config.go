@@ -81,12 +81,11 @@ type Config struct {
 	SOCKS socks.Config
 	HTTP  httpproxy.Config
 	Web   web.Config
-	// TestMessages is the policy for spammers' test messages: "capture"
-	// (the default: nothing leaves) or "relay" (Relay delivers them).
-	TestMessages string
 	// TestMsg tunes the classifier of test messages.
 	TestMsg testmsg.Config
-	// Relay delivers test messages when the policy is relay.
+	// Relay, when set, delivers the messages classified as spammers' test
+	// messages (the relay policy); nil captures them like any other
+	// (nothing leaves).
 	Relay *relay.Relay
 	// Enrich looks up sources and destinations (X-Src-*, X-Dst-*); nil
 	// leaves them unknown.
@@ -139,18 +138,6 @@ func (c *Config) Validate() error {
 		if err != nil {
 			errs = append(errs, err)
 		}
-	}
-	switch c.TestMessages {
-	case "", "capture":
-		if c.Relay != nil {
-			errs = append(errs, errors.New("test messages: a relay is set but the policy is capture"))
-		}
-	case "relay":
-		if c.Relay == nil {
-			errs = append(errs, errors.New("test messages: policy relay needs a smarthost"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("test messages %q: want capture or relay", c.TestMessages))
 	}
 	if c.Grace < 0 {
 		errs = append(errs, errors.New("grace period must not be negative"))

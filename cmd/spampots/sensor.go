@@ -111,7 +111,6 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 			SessionTimeout: *sessionTO,
 		},
 	}
-	cfg.TestMessages = *testPolicy
 	cfg.EnrichWait = *enrichWait
 	cfg.SOCKS.PreferUserPass = *socksAuth
 	for _, ip := range publicIPs {
@@ -127,6 +126,8 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	}
 	var relayCfg *relay.Config
 	switch {
+	case *testPolicy != "capture" && *testPolicy != "relay":
+		errs = append(errs, fmt.Errorf("test messages %q: want capture or relay", *testPolicy))
 	case *testPolicy == "relay":
 		rc := relay.Config{Helo: *hostname, PerSource: *relayPer, Global: *relayAll}
 		if ap, err := netip.ParseAddrPort(*smarthost); err != nil {
@@ -175,9 +176,6 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("p0f-db: %w", err))
 		}
-	}
-	if relayCfg != nil {
-		cfg.Relay = &relay.Relay{} // validated below with the rest; made for real once the flags are good
 	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
