@@ -85,7 +85,7 @@ func (r *Result) campaignFacts() error {
 			if times[i]-times[i-1] > iatMax {
 				cp.Bursts++
 			}
-			if dayOf(times[i]) != dayOf(times[i-1]) {
+			if DayOf(times[i]) != DayOf(times[i-1]) {
 				cp.Days++
 			}
 		}
@@ -106,8 +106,8 @@ func (r *Result) campaignFacts() error {
 	return nil
 }
 
-// dayOf is the UTC date of Unix microseconds t, as days since 1970-01-01.
-func dayOf(t int64) int64 {
+// DayOf is the UTC date of Unix microseconds t, as days since 1970-01-01.
+func DayOf(t int64) int64 {
 	const day = int64(24 * time.Hour / time.Microsecond)
 	d := t / day
 	if t%day < 0 {

@@ -255,8 +255,8 @@ func TestDayOf(t *testing.T) {
 		{time.Unix(-1, 0), -1},
 		{time.Date(2007, 4, 8, 13, 0, 0, 0, time.UTC), 13611},
 	} {
-		if got := dayOf(tt.t.UnixMicro()); got != tt.want {
-			t.Errorf("dayOf(%v) = %d, want %d", tt.t, got, tt.want)
+		if got := DayOf(tt.t.UnixMicro()); got != tt.want {
+			t.Errorf("DayOf(%v) = %d, want %d", tt.t, got, tt.want)
 		}
 	}
 }

@@ -26,13 +26,16 @@ func (r *Result) WriteDir(dir string) error {
 		return err
 	}
 	return errors.Join(
-		writeFile(filepath.Join(dir, CampaignsFile), r.WriteCampaigns),
-		writeFile(filepath.Join(dir, AssignmentsFile), r.WriteAssignments),
-		writeFile(filepath.Join(dir, SummaryFile), r.WriteSummary),
+		WriteFile(filepath.Join(dir, CampaignsFile), r.WriteCampaigns),
+		WriteFile(filepath.Join(dir, AssignmentsFile), r.WriteAssignments),
+		WriteFile(filepath.Join(dir, SummaryFile), r.WriteSummary),
 	)
 }
 
-func writeFile(path string, fn func(io.Writer) error) error {
+// WriteFile writes path whole through fn, buffered, by way of a temporary
+// file renamed into place: a reader never sees half a file. (Outputs are
+// rewritten from the inputs, so no fsync: internal/durable is for state.)
+func WriteFile(path string, fn func(io.Writer) error) error {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {

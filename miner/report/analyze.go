@@ -153,7 +153,7 @@ func Analyze(res *mine.Result) *Report {
 		if t == mine.NoTime {
 			continue
 		}
-		days[dayOf(t)] = true
+		days[mine.DayOf(t)] = true
 		first, last = min(first, t), max(last, t)
 	}
 	t1.Days = len(days)
@@ -214,7 +214,7 @@ func Analyze(res *mine.Result) *Report {
 			row.DurationHours = float64(Duration(ts)) / usPerHour
 			row.Days = 1
 			for i := 1; i < len(ts); i++ {
-				if dayOf(ts[i]) != dayOf(ts[i-1]) {
+				if mine.DayOf(ts[i]) != mine.DayOf(ts[i-1]) {
 					row.Days++
 				}
 			}
@@ -385,16 +385,6 @@ func scaled(xs []int64, unit float64) []float64 {
 		out[i] = float64(x) / unit
 	}
 	return out
-}
-
-// dayOf is the UTC date of Unix microseconds t, in days since 1970-01-01.
-func dayOf(t int64) int64 {
-	const day = int64(24 * time.Hour / time.Microsecond)
-	d := t / day
-	if t%day < 0 {
-		d--
-	}
-	return d
 }
 
 // burstsByIATMax is Fig. 6(b): the number of bursts of all campaigns for

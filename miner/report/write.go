@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	_ "embed"
 	"encoding/csv"
@@ -13,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/spampots/spampots/miner/mine"
 )
 
 // Output files written by WriteDir besides each figure's SVG and CSV.
@@ -42,7 +43,7 @@ func (r *Report) WriteDir(dir string) error {
 	}
 	var errs []error
 	put := func(name string, fn func(io.Writer) error) {
-		if err := writeFile(filepath.Join(dir, name), fn); err != nil {
+		if err := mine.WriteFile(filepath.Join(dir, name), fn); err != nil {
 			errs = append(errs, fmt.Errorf("report: %s: %w", name, err))
 		}
 	}
@@ -66,23 +67,6 @@ func (r *Report) WriteDir(dir string) error {
 	}
 	put(HTMLFile, func(w io.Writer) error { return r.writeHTML(w, figs) })
 	return errors.Join(errs...)
-}
-
-func writeFile(path string, fn func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	err = errors.Join(fn(bw), bw.Flush(), f.Close())
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 //go:embed report.html.tmpl
