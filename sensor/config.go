@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,13 @@ type Listener struct {
 
 // String is the form of the --listen flag: proto=host:port.
 func (l Listener) String() string { return l.Proto + "=" + l.Addr }
+
+// Port is the listener's port; 0 if Addr does not validate.
+func (l Listener) Port() int {
+	_, port, _ := strings.Cut(l.Addr[strings.LastIndex(l.Addr, "]")+1:], ":")
+	p, _ := strconv.Atoi(port)
+	return p
+}
 
 // ParseListener parses "smtp=:25" or "smtp=127.0.0.1:2525".
 func ParseListener(s string) (Listener, error) {

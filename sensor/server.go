@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,8 +195,7 @@ func New(cfg Config, sp Spool, log *slog.Logger) (*Server, error) {
 		drained:     make(chan struct{}),
 	}
 	for _, l := range cfg.Listen {
-		_, port, _ := strings.Cut(l.Addr[strings.LastIndex(l.Addr, "]")+1:], ":")
-		p, _ := strconv.Atoi(port)
+		p := l.Port()
 		if old, ok := s.protoByPort[p]; ok && old != l.Proto {
 			return nil, fmt.Errorf("port %d serves both %s and %s", p, old, l.Proto)
 		}

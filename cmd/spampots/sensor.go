@@ -239,10 +239,8 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	if *fpMode != "off" {
 		capCfg := capture.Config{Interface: *iface, Logger: log}
 		for _, l := range cfg.Listen {
-			_, port, _ := strings.Cut(l.Addr[strings.LastIndex(l.Addr, "]")+1:], ":")
-			p, _ := strconv.Atoi(port)
-			if !slices.Contains(capCfg.Ports, uint16(p)) {
-				capCfg.Ports = append(capCfg.Ports, uint16(p))
+			if p := uint16(l.Port()); !slices.Contains(capCfg.Ports, p) {
+				capCfg.Ports = append(capCfg.Ports, p)
 			}
 		}
 		if *fpMode == "xdp" {
