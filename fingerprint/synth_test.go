@@ -62,7 +62,6 @@ var (
 	oSOK      = syntest.OptSOK
 	oNOP      = syntest.OptNOP
 	oTS       = syntest.OptTS
-	oEOL      = syntest.OptEOL
 	opts      = syntest.Opts
 	ethernet  = syntest.Ethernet
 	writePcap = syntest.WritePcap
